@@ -1,0 +1,32 @@
+/** Options of one lock acquisition. */
+export interface LockOptions {
+  /** Lease of the lock in ms; renewed automatically while held. Default 10_000. */
+  ttl?: number;
+  /** How long to wait for the lock in ms before `LockTimeoutError`; 0 tries once. Default 5_000. */
+  waitTimeout?: number;
+}
+
+/** A held lock. */
+export interface LockHandle {
+  readonly name: string;
+  /** Strictly increasing per lock name across the cluster: pass it to the store to fence stale holders. */
+  readonly fencingToken: number;
+  /** True once renewal failed or the lock expired: the holder must stop acting. */
+  readonly lost: boolean;
+  /** Releases the lock; rejects with `LockLostError` if it was lost. Idempotent once released. */
+  release(): Promise<void>;
+}
+
+/**
+ * A lock backend: `MemoryLocker` (single node) or `RedisLocker` (cluster-wide). Every backend
+ * passes `test/unit/contracts/locker.contract.ts`.
+ */
+export interface Locker {
+  /** Acquires `name`, waiting up to `waitTimeout`; rejects with `LockTimeoutError`. */
+  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle>;
+  /** Releases every held lock and stops timers and subscriptions (never closes user-owned clients). */
+  close(): Promise<void>;
+}
+
+/** DI token for the locker; `@Inject(Locker)`. */
+export const Locker = Symbol('WarpLocker');

@@ -1,0 +1,22 @@
+/**
+ * The primary store behind the cache: the port users implement over their own database
+ * (a TypeORM or Prisma repository, a REST service...). It sees the user's plain values, never
+ * Warp's envelopes. See `docs/store.md` for an adapter example.
+ *
+ * Every backend passes `test/unit/contracts/store.contract.ts`.
+ */
+export interface Store<T = unknown> {
+  /** Reads a value; `undefined` when absent. */
+  get(key: string): Promise<T | undefined>;
+  /** Persists a value. A rejection makes `WarpService.set` throw `StoreError` and change nothing else. */
+  set(key: string, value: T): Promise<void>;
+  /** Deletes a value (optional; `WarpService.delete` needs it). */
+  delete?(key: string): Promise<void>;
+  /** Lists keys, optionally by prefix: enables pattern warmup and validator scans. */
+  keys?(prefix?: string): Promise<string[]>;
+  /** Reads several values at once (optional fast path for `getMany` and warmup). */
+  getMany?(keys: readonly string[]): Promise<(T | undefined)[]>;
+}
+
+/** DI token for the store; `@Inject(Store)` or `@InjectWarpStore()`. */
+export const Store = Symbol('WarpStore');

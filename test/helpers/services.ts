@@ -1,0 +1,42 @@
+import { connect } from 'node:net';
+
+/** The real services the machines run; tests talk to them, never to mocks of them. */
+export const SERVICES = {
+  redis: { host: '127.0.0.1', port: 6379 },
+  nats: { host: '127.0.0.1', port: 4222 },
+  mqtt: { host: '127.0.0.1', port: 1883 },
+  rabbitmq: { host: '127.0.0.1', port: 5672 },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Resolves to `false` when the service is reachable, or to a skip reason when it is not. With
+ * `CI=true` an unreachable service throws instead, so CI fails rather than silently skipping.
+ *
+ * @example
+ * const skip = await skipUnless('redis');
+ * describe('RedisCache', { skip }, () => { ... });
+ */
+export async function skipUnless(name: ServiceName): Promise<string | false> {
+  const { host, port } = SERVICES[name];
+  if (await reachable(host, port)) return false;
+  const message = `${name} is not reachable on ${host}:${port}`;
+  if (process.env.CI === 'true') throw new Error(`${message} and CI=true: failing instead of skipping`);
+  const banner = '!'.repeat(72);
+  console.error(`\n${banner}\n!! SKIPPING ${name.toUpperCase()} TESTS: ${message}\n${banner}\n`);
+  return `SKIPPED: ${message}`;
+}
