@@ -1,0 +1,134 @@
+import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
+import type { MergeFn } from '../merge/merge.engine.js';
+import { assertKey } from './keys.js';
+import { isMode, Mode } from './mode.js';
+
+/** What a key's registration gives it. */
+export interface Registration {
+  /** The exact key or pattern registered; the label metrics use (never the raw key). */
+  readonly pattern: string;
+  readonly mode: Mode;
+  /** Time to live in ms; 0 = no expiry. */
+  readonly ttl: number;
+  readonly merge?: MergeFn;
+  /** Literal prefix of a pattern (up to its first `*`), used to list candidates from a store. */
+  readonly prefix: string;
+  readonly isPattern: boolean;
+  /** @internal ordering of patterns: more literal characters first, then fewer wildcards. */
+  readonly specificity: number;
+  /** @internal */
+  readonly matcher?: RegExp;
+}
+
+/** Options of one registration. */
+export interface RegisterOptions {
+  /** Time to live in ms. Default: the instance's `defaultTtl` (0 = no expiry). */
+  ttl?: number;
+  /** Custom merge function for this key or pattern; default last-write-wins. */
+  merge?: MergeFn;
+}
+
+/** Bound on memoized pattern resolutions; past it the memo is dropped and rebuilt lazily. */
+const RESOLVED_MEMO_LIMIT = 100_000;
+
+/**
+ * Maps keys to registrations. Exact keys win over patterns; among patterns the most specific wins
+ * (most literal characters, then fewest wildcards, then the latest registered). In a pattern a
+ * trailing `*` matches any rest of the key, and an inner `*` matches one `:`-separated segment.
+ */
+export class KeyRegistry {
+  private readonly exact = new Map<string, Registration>();
+  private patterns: Registration[] = [];
+  private resolved = new Map<string, Registration | null>();
+
+  register(keyOrPattern: string, mode: Mode, options: RegisterOptions = {}, defaultTtl = 0): Registration {
+    assertKey(keyOrPattern, 'key or pattern');
+    if (!isMode(mode)) {
+      throw new InvalidOptionsError(
+        `Cannot register "${keyOrPattern}": mode must be one of ${Object.values(Mode).join(', ')}, got ${String(mode)}`,
+        { key: keyOrPattern },
+      );
+    }
+    const ttl = options.ttl ?? defaultTtl;
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be a number of ms >= 0, got ${String(ttl)}`, {
+        key: keyOrPattern,
+      });
+    }
+    if (options.merge !== undefined && typeof options.merge !== 'function') {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": merge must be a function`, { key: keyOrPattern });
+    }
+    const registration = build(keyOrPattern, mode, ttl, options.merge);
+    this.unregister(keyOrPattern);
+    if (registration.isPattern) {
+      this.patterns.push(registration);
+      // Stable sort keeps registration order among equals; reverse scan below prefers the latest.
+      this.patterns.sort((a, b) => a.specificity - b.specificity);
+    } else {
+      this.exact.set(keyOrPattern, registration);
+    }
+    this.resolved = new Map();
+    return registration;
+  }
+
+  unregister(keyOrPattern: string): boolean {
+    const removed = this.exact.delete(keyOrPattern) || this.removePattern(keyOrPattern);
+    if (removed) this.resolved = new Map();
+    return removed;
+  }
+
+  /** The registration of `key`, or undefined. `key` must already be valid. */
+  resolve(key: string): Registration | undefined {
+    const exact = this.exact.get(key);
+    if (exact !== undefined) return exact;
+    if (this.patterns.length === 0) return undefined;
+    const memo = this.resolved.get(key);
+    if (memo !== undefined) return memo ?? undefined;
+    let found: Registration | undefined;
+    for (let i = this.patterns.length - 1; i >= 0; i--) {
+      if (this.patterns[i].matcher!.test(key)) {
+        found = this.patterns[i];
+        break;
+      }
+    }
+    if (this.resolved.size >= RESOLVED_MEMO_LIMIT) this.resolved = new Map();
+    this.resolved.set(key, found ?? null);
+    return found;
+  }
+
+  /** Every registration, exact keys first. */
+  all(): Registration[] {
+    return [...this.exact.values(), ...this.patterns];
+  }
+
+  private removePattern(pattern: string): boolean {
+    const before = this.patterns.length;
+    this.patterns = this.patterns.filter((r) => r.pattern !== pattern);
+    return this.patterns.length !== before;
+  }
+}
+
+function build(pattern: string, mode: Mode, ttl: number, merge: MergeFn | undefined): Registration {
+  const star = pattern.indexOf('*');
+  if (star === -1) {
+    return { pattern, mode, ttl, merge, prefix: pattern, isPattern: false, specificity: Infinity };
+  }
+  if (/\*\*/.test(pattern)) {
+    throw new InvalidKeyError(`Invalid pattern "${pattern}": use a single "*" per segment`, { key: pattern });
+  }
+  const parts = pattern.split('*');
+  const source = parts
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .reduce((acc, part, i) => (i === 0 ? part : acc + (i === parts.length - 1 && part === '' ? '.*' : '[^:]*') + part), '');
+  const wildcards = parts.length - 1;
+  return {
+    pattern,
+    mode,
+    ttl,
+    merge,
+    prefix: pattern.slice(0, star),
+    isPattern: true,
+    specificity: (pattern.length - wildcards) * 64 - wildcards,
+    matcher: new RegExp(`^${source}$`, 's'),
+  };
+}

@@ -1,0 +1,99 @@
+import type { WarpOptions } from '../interfaces/warp-options.interface.js';
+import { InvalidOptionsError } from '../warp.errors.js';
+import { isMode } from './mode.js';
+
+/** Defaults shared by `new Warp()`, `WarpModule.forRoot()` and `forRootAsync()`. */
+export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
+  namespace: 'warp',
+  publishTimeout: 2_000,
+  quorum: 'all',
+  defaultTtl: 0,
+  warmupConcurrency: 16,
+  invalidationDelay: 2,
+  heartbeatInterval: 1_000,
+};
+
+/** Options after defaults, validated. */
+export interface ResolvedWarpOptions {
+  namespace: string;
+  publishTimeout: number;
+  quorum: number | 'all';
+  defaultTtl: number;
+  warmupConcurrency: number;
+  invalidationDelay: number;
+  heartbeatInterval: number;
+}
+
+const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Applies defaults and validates every option once, at startup.
+ * @throws InvalidOptionsError naming the option and the accepted values.
+ */
+export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionsError(`Warp options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const resolved: ResolvedWarpOptions = {
+    namespace: options.namespace ?? WARP_DEFAULTS.namespace,
+    publishTimeout: options.publishTimeout ?? WARP_DEFAULTS.publishTimeout,
+    quorum: options.quorum ?? WARP_DEFAULTS.quorum,
+    defaultTtl: options.defaultTtl ?? WARP_DEFAULTS.defaultTtl,
+    warmupConcurrency: options.warmupConcurrency ?? WARP_DEFAULTS.warmupConcurrency,
+    invalidationDelay: options.invalidationDelay ?? WARP_DEFAULTS.invalidationDelay,
+    heartbeatInterval: options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval,
+  };
+  if (typeof resolved.namespace !== 'string' || !NAMESPACE.test(resolved.namespace)) {
+    fail('namespace', 'a string of 1-64 letters, digits, "_" or "-"', resolved.namespace);
+  }
+  if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(options.nodeId))) {
+    fail('nodeId', 'a string of 1-128 printable ASCII characters without spaces', options.nodeId);
+  }
+  positive('publishTimeout', resolved.publishTimeout);
+  positive('heartbeatInterval', resolved.heartbeatInterval);
+  positive('warmupConcurrency', resolved.warmupConcurrency, true);
+  nonNegative('defaultTtl', resolved.defaultTtl);
+  nonNegative('invalidationDelay', resolved.invalidationDelay);
+  if (resolved.quorum !== 'all' && !(Number.isInteger(resolved.quorum) && resolved.quorum >= 0)) {
+    fail('quorum', `'all' or an integer >= 0`, resolved.quorum);
+  }
+  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
+    fail('secret', 'a non-empty string', options.secret);
+  }
+  if (options.keys !== undefined) {
+    if (!Array.isArray(options.keys)) fail('keys', 'an array of { key, mode, ttl?, merge? }', options.keys);
+    for (const [i, entry] of options.keys.entries()) {
+      if (entry === null || typeof entry !== 'object' || !isMode(entry.mode)) {
+        fail(`keys[${i}].mode`, 'a Mode (strong-local, eventual-distributed, strong-distributed)', entry?.mode);
+      }
+    }
+  }
+  for (const name of ['cache', 'store', 'bus', 'locks', 'merge'] as const) {
+    const value = options[name];
+    if (value !== undefined && (value === null || typeof value !== 'object')) fail(name, 'an object', value);
+  }
+  if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function')) {
+    fail('store', 'an object with get(key) and set(key, value) methods', options.store);
+  }
+  if (options.validator !== undefined) {
+    const { mode, interval } = options.validator;
+    if (!['noop', 'alert', 'autoheal'].includes(mode)) fail('validator.mode', `'noop', 'alert' or 'autoheal'`, mode);
+    positive('validator.interval', interval);
+  }
+  return resolved;
+}
+
+function positive(name: string, value: unknown, integer = false): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    fail(name, integer ? 'a positive integer' : 'a positive number of ms', value);
+  }
+}
+
+function nonNegative(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(name, 'a number of ms >= 0', value);
+}
+
+function fail(name: string, expected: string, got: unknown): never {
+  const shown = typeof got === 'string' ? `"${got}"` : typeof got === 'object' && got !== null ? 'an object' : String(got);
+  throw new InvalidOptionsError(`Invalid Warp option "${name}": expected ${expected}, got ${shown}`);
+}

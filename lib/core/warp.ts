@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import { BusProtocol } from '../bus/bus-protocol.js';
+import { MemoryBus } from '../bus/memory.bus.js';
+import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { Cache } from '../cache/cache.interface.js';
+import { MemoryCache } from '../cache/memory.cache.js';
+import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
+import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
+import type { WarpOptions } from '../interfaces/warp-options.interface.js';
+import type { LockHandle, Locker } from '../lock/locker.interface.js';
+import { MemoryLocker } from '../lock/memory.locker.js';
+import { MergeEngine } from '../merge/merge.engine.js';
+import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
+import { MemoryStore } from '../store/memory.store.js';
+import type { Store } from '../store/store.interface.js';
+import { SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
+import { Cluster } from './cluster.js';
+import type { Envelope } from './envelope.js';
+import { HybridLogicalClock } from './hlc.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { assertKey } from './keys.js';
+import { Mode } from './mode.js';
+import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';
+import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
+import { SingleFlight, type Flight } from './singleflight.js';
+import { runBounded } from './run-bounded.js';
+
+/** Options of one `getOrSet` call. */
+export interface GetOrSetOptions<T = unknown> {
+  /** TTL in ms for this fill, overriding the registration's. */
+  ttl?: number;
+  /** Caches the loader's result only when this returns true (default: every defined result). */
+  cacheIf?: (value: T) => boolean;
+}
+
+/** What `peekLocal` returns when the local tier cannot answer. */
+export const MISS: unique symbol = Symbol('warp:miss');
+
+/** Lock a StrongDistributed write holds while it persists and propagates. */
+const STRONG_WRITE_LOCK = { ttl: 10_000 } as const;
+
+/**
+ * The framework-free engine: registry, cache, store, merge, cluster protocol and locks. The Nest
+ * layer (`WarpModule`, `WarpService`) builds one from options; it is usable on its own:
+ *
+ * @example
+ * const warp = new Warp({ keys: [{ key: 'user:*', mode: Mode.EventualDistributed, ttl: 60_000 }] });
+ * await warp.start();
+ * await warp.set('user:1', { name: 'Ada' });
+ * await warp.close();
+ */
+export class Warp {
+  readonly nodeId: string;
+  readonly namespace: string;
+  readonly registry = new KeyRegistry();
+  readonly clock = new HybridLogicalClock();
+  readonly cache: Cache;
+  readonly store: Store;
+  readonly bus: SyncBus;
+  readonly mergeEngine: MergeEngine;
+  readonly locker: Locker;
+  readonly cluster: Cluster;
+  readonly metrics: WarpMetrics;
+  readonly logger: WarpLogger;
+  readonly options: ResolvedWarpOptions;
+
+  private readonly reads = new SingleFlight();
+  private readonly computes = new SingleFlight();
+  private readonly writes = new KeyedMutex();
+  /** Whether `cache.get` can find what `cache.peek` cannot (a shared tier behind the local one). */
+  private readonly sharedTier: boolean;
+  private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  private startPromise?: Promise<void>;
+
+  constructor(options: WarpOptions = {}) {
+    this.options = resolveWarpOptions(options);
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.namespace = this.options.namespace;
+    this.logger = options.logger ?? console;
+    this.metrics = options.metrics ?? NOOP_METRICS;
+    this.cache = options.cache ?? new MemoryCache({ onEvict: (n, reason) => this.metrics.evictions(n, reason) });
+    this.store = options.store ?? new MemoryStore();
+    this.bus = options.bus ?? new MemoryBus();
+    this.mergeEngine = options.merge ?? new MergeEngine();
+    this.locker = options.locks ?? new MemoryLocker();
+    this.sharedTier = !(this.cache instanceof MemoryCache);
+    const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
+    this.cluster = new Cluster(
+      {
+        bus: this.bus,
+        protocol,
+        nodeId: this.nodeId,
+        clock: this.clock,
+        heartbeatInterval: this.options.heartbeatInterval,
+        publishTimeout: this.options.publishTimeout,
+        quorum: this.options.quorum,
+        invalidationDelay: this.options.invalidationDelay,
+        metrics: this.metrics,
+        logger: this.logger,
+      },
+      {
+        onRemoteInvalidate: (keys) => this.evictLocally(keys),
+        onPossiblyMissedInvalidations: () => this.dropDistributedFromLocalTier(),
+      },
+    );
+    for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
+  }
+
+  /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
+  start(): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(new WarpClosedError('Warp is closed'));
+    this.startPromise ??= (async () => {
+      this.state = 'starting';
+      await this.cluster.start();
+      this.state = 'started';
+    })();
+    return this.startPromise;
+  }
+
+  /**
+   * Registers a key or `*` pattern with its consistency mode, TTL and merge function. A later
+   * registration of the same key or pattern replaces the earlier one.
+   * @throws InvalidKeyError, InvalidOptionsError
+   */
+  register(keyOrPattern: string, mode: Mode, options?: RegisterOptions): Registration {
+    return this.registry.register(keyOrPattern, mode, options, this.options.defaultTtl);
+  }
+
+  /** Removes a registration; keys it covered become unregistered (or fall to a broader pattern). */
+  unregister(keyOrPattern: string): void {
+    this.registry.unregister(keyOrPattern);
+  }
+
+  /**
+   * The registration that governs `key`.
+   * @throws InvalidKeyError when the key is malformed; UnregisteredKeyError when nothing matches.
+   */
+  registrationOf(key: string): Registration {
+    assertKey(key);
+    const registration = this.registry.resolve(key);
+    if (registration === undefined) {
+      throw new UnregisteredKeyError(
+        `Key "${key}" is not registered: register it (or a pattern such as "${key.split(':')[0]}:*") with a mode first`,
+        { key },
+      );
+    }
+    return registration;
+  }
+
+  /**
+   * Reads a key: the local tier when fresh, else one load per key at a time through the shared
+   * tier and the store. `undefined` when the store has no value.
+   * @throws UnregisteredKeyError, InvalidKeyError, StoreError
+   */
+  async get<T>(key: string): Promise<T | undefined> {
+    const registration = this.registrationOf(key);
+    if (registration.mode === Mode.StrongDistributed && !this.cluster.connected) {
+      // Cut off from the bus, this node cannot know of peers' writes: read the source of truth.
+      return (await this.readStore(key)) as T | undefined;
+    }
+    const hit = this.cache.peek?.(key);
+    if (hit !== undefined) {
+      this.metrics.hit(registration.pattern);
+      return hit.value as T;
+    }
+    this.metrics.miss(registration.pattern);
+    return this.reads.run(key, (flight) => this.load(key, registration, flight) as Promise<T | undefined>);
+  }
+
+  /**
+   * Returns the cached value, or calls `loader` (once per key at a time on this node), `set`s its
+   * result with the key's mode, and returns it. The store is not consulted: the loader is the
+   * source of this value, so an expired entry is recomputed. A loader returning `undefined`
+   * caches nothing.
+   */
+  async getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
+    const registration = this.registrationOf(key);
+    const hit = this.peekLocal(key, registration);
+    if (hit !== MISS) return hit as T;
+    this.metrics.miss(registration.pattern);
+    return this.computes.run(key, () => this.compute(key, registration, loader, options));
+  }
+
+  /**
+   * The local tier's fresh value for `key`, or `MISS`; counts a hit. The allocation-free first
+   * step of `getOrSet`, shared with the decorators' wrappers.
+   */
+  peekLocal(key: string, registration: Registration): unknown {
+    if (registration.mode === Mode.StrongDistributed && !this.cluster.connected) return MISS;
+    const hit = this.cache.peek?.(key);
+    if (hit === undefined) return MISS;
+    this.metrics.hit(registration.pattern);
+    return hit.value;
+  }
+
+  /**
+   * Writes a key: merges with the current value, persists to the store first (a failure throws
+   * `StoreError` and changes nothing else), updates the cache, then propagates by mode.
+   * @throws UnregisteredKeyError, InvalidKeyError, SerializationError, StoreError,
+   *   QuorumNotReachedError (StrongDistributed; the value is persisted), LockTimeoutError
+   */
+  set<T>(key: string, value: T): Promise<void> {
+    let registration: Registration;
+    try {
+      registration = this.registrationOf(key);
+      this.assertOpen(key);
+      assertValue(key, value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.writes.run(key, () => this.write(key, registration, value, registration.ttl));
+  }
+
+  /**
+   * Drops a key from every cache tier here and, by mode, on every peer. The store is untouched.
+   * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError (StrongDistributed)
+   */
+  async invalidate(key: string): Promise<void> {
+    const registration = this.registrationOf(key);
+    this.assertOpen(key);
+    this.markStale(key);
+    await this.cache.delete(key);
+    this.markStale(key);
+    await this.propagate(registration.mode, key);
+  }
+
+  /** Reads several keys; order is preserved and absent keys are `undefined`. */
+  getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get<T>(key)));
+  }
+
+  /** Writes several keys (each with its own mode); rejects with the first failure. */
+  async setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
+    await Promise.all(entries.map(([key, value]) => this.set(key, value)));
+  }
+
+  /**
+   * Loads registered exact keys, and the keys of patterns the store can list, from the store
+   * into the cache with bounded concurrency. Never throws for a single key: failures are
+   * reported.
+   */
+  async warmup(): Promise<WarmupReport> {
+    const started = Date.now();
+    const report: WarmupReport = { loaded: 0, missing: 0, failed: [], unlistedPatterns: [], durationMs: 0 };
+    const targets: Array<[string, Registration]> = [];
+    for (const registration of this.registry.all()) {
+      if (!registration.isPattern) {
+        targets.push([registration.pattern, registration]);
+      } else if (this.store.keys === undefined) {
+        report.unlistedPatterns.push(registration.pattern);
+      } else {
+        try {
+          for (const key of await this.store.keys(registration.prefix)) {
+            if (this.registry.resolve(key) === registration) targets.push([key, registration]);
+          }
+        } catch (error) {
+          report.failed.push({ key: registration.pattern, error: asError(error) });
+        }
+      }
+    }
+    await runBounded(targets, this.options.warmupConcurrency, async ([key, registration]) => {
+      try {
+        const value = await this.reads.run(key, (flight) => this.load(key, registration, flight));
+        if (value === undefined) report.missing++;
+        else report.loaded++;
+      } catch (error) {
+        report.failed.push({ key, error: asError(error) });
+      }
+    });
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  /**
+   * Acquires the lock `name` through the configured locker and records the wait.
+   * @throws LockTimeoutError
+   */
+  async lock(name: string, options: { ttl: number; waitTimeout: number }): Promise<LockHandle> {
+    const started = Date.now();
+    const handle = await this.locker.acquire(name, options);
+    this.metrics.lockWait(Date.now() - started);
+    return handle;
+  }
+
+  /** Flushes pending invalidations, leaves the cluster and closes what Warp opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    await this.startPromise?.catch(() => undefined);
+    await this.cluster.close();
+    await Promise.allSettled([this.locker.close(), this.cache.close?.(), this.bus.close()]);
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private async load(key: string, registration: Registration, flight: Flight<unknown>): Promise<unknown> {
+    const started = performance.now();
+    if (this.sharedTier) {
+      const entry = await this.readSharedTier(key);
+      if (entry !== undefined) return entry.value;
+    }
+    const value = await this.readStore(key);
+    this.metrics.load(registration.pattern, performance.now() - started);
+    if (value === undefined) return undefined;
+    if (flight.stale) {
+      this.metrics.staleFillsDiscarded(registration.pattern);
+    } else {
+      // A fill carries ts 0: it is what the store held, older than any write.
+      await this.fill(key, { value, ts: 0, origin: this.nodeId }, registration.ttl);
+    }
+    return value;
+  }
+
+  private async compute<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T> {
+    if (this.sharedTier) {
+      const entry = await this.readSharedTier(key);
+      if (entry !== undefined) return entry.value as T;
+    }
+    const started = performance.now();
+    const value = await loader();
+    this.metrics.load(registration.pattern, performance.now() - started);
+    if (value === undefined || (options?.cacheIf !== undefined && !options.cacheIf(value))) return value;
+    this.assertOpen(key);
+    assertValue(key, value);
+    await this.writes.run(key, () => this.write(key, registration, value, options?.ttl ?? registration.ttl));
+    return value;
+  }
+
+  private async write(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+    let lock: LockHandle | undefined;
+    if (registration.mode === Mode.StrongDistributed) {
+      lock = await this.lock(`warp:${this.namespace}:write:${key}`, {
+        ttl: STRONG_WRITE_LOCK.ttl,
+        waitTimeout: this.options.publishTimeout,
+      });
+    }
+    try {
+      let next: Envelope = { value, ts: this.clock.now(), origin: this.nodeId };
+      if (this.mergeEngine.needsCurrent(registration.merge)) {
+        const current = await this.readCurrent(key);
+        next = await this.mergeEngine.merge(key, current, next, registration.merge);
+      }
+      await this.writeStore(key, next.value);
+      this.markStale(key);
+      await this.writeCache(key, next, ttl);
+      this.metrics.set(registration.pattern);
+      await this.propagate(registration.mode, key);
+    } finally {
+      await lock?.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
+    }
+  }
+
+  private propagate(mode: Mode, key: string): Promise<void> | void {
+    if (mode === Mode.EventualDistributed) this.cluster.invalidateSoon(key);
+    else if (mode === Mode.StrongDistributed) return this.cluster.invalidateAcknowledged([key]);
+  }
+
+  /** The current value for a merge: local tier, shared tier, then the store. */
+  private async readCurrent(key: string): Promise<Envelope | undefined> {
+    const local = this.cache.peek?.(key);
+    if (local !== undefined) return local;
+    const shared = await this.readSharedTier(key);
+    if (shared !== undefined) return shared;
+    const stored = await this.readStore(key);
+    return stored === undefined ? undefined : { value: stored, ts: 0, origin: '' };
+  }
+
+  private async readSharedTier(key: string): Promise<Envelope | undefined> {
+    try {
+      return await this.cache.get(key);
+    } catch (error) {
+      // A shared cache outage degrades to store reads; it never fails a read on its own.
+      this.logger.warn(`Warp: cache read of "${key}" failed, reading the store: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  private async readStore(key: string): Promise<unknown> {
+    try {
+      return await this.store.get(key);
+    } catch (error) {
+      throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
+    }
+  }
+
+  private async writeStore(key: string, value: unknown): Promise<void> {
+    try {
+      await this.store.set(key, value);
+    } catch (error) {
+      if (error instanceof SerializationError) throw error;
+      throw new StoreError(`Store write of "${key}" failed; the cache and peers were left untouched: ${messageOf(error)}`, {
+        key,
+        cause: error,
+      });
+    }
+  }
+
+  private async writeCache(key: string, entry: Envelope, ttl: number): Promise<void> {
+    try {
+      await this.cache.set(key, entry, ttl);
+    } catch (error) {
+      // The store already has the value: drop what the cache holds so nobody serves the old one.
+      this.cache.evictLocal?.([key]);
+      await this.cache.delete(key).catch(() => undefined);
+      this.logger.warn(`Warp: cache write of "${key}" failed after the store write; entry dropped: ${String(error)}`);
+    }
+  }
+
+  private async fill(key: string, entry: Envelope, ttl: number): Promise<void> {
+    try {
+      if (this.cache.setIfAbsent !== undefined) await this.cache.setIfAbsent(key, entry, ttl);
+      else if ((await this.cache.get(key)) === undefined) await this.cache.set(key, entry, ttl);
+    } catch (error) {
+      this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
+    }
+  }
+
+  private markStale(key: string): void {
+    this.reads.markStale(key);
+    this.computes.markStale(key);
+  }
+
+  private evictLocally(keys: string[]): void {
+    for (const key of keys) this.markStale(key);
+    this.cache.evictLocal?.(keys);
+  }
+
+  private dropDistributedFromLocalTier(): void {
+    this.cache.clearLocal?.((key) => {
+      const registration = this.registry.resolve(key);
+      return registration === undefined || registration.mode !== Mode.StrongLocal;
+    });
+  }
+
+  private assertOpen(key: string): void {
+    if (this.state === 'closed') throw new WarpClosedError(`Cannot write "${key}": Warp is closed`, { key });
+  }
+}
+
+function assertValue(key: string, value: unknown): void {
+  if (value === undefined) {
+    throw new SerializationError(`Cannot set "${key}" to undefined: use invalidate() to drop a key`, { key });
+  }
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol' || type === 'bigint') {
+    throw new SerializationError(`Cannot set "${key}": a ${type} is not a storable value`, { key });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new WarpError(String(error));
+}

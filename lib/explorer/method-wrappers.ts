@@ -1,0 +1,50 @@
+import { MISS, type Warp } from '../core/warp.js';
+import type { WarpKeyOptions } from '../decorators/warp-key.decorator.js';
+import type { CompiledKeyTemplate } from '../decorators/key-template.js';
+import type { Mode } from '../core/mode.js';
+
+type Method = (...args: any[]) => any;
+
+/**
+ * `@WarpKey`: read-through. A hit costs a key build, a registry lookup and a local-tier peek, the
+ * same as `WarpService.get`; the loader closure is only allocated on a miss.
+ */
+export function readThrough(warp: Warp, method: Method, template: CompiledKeyTemplate, mode: Mode, options: WarpKeyOptions): Method {
+  const { condition, unless, ttl, merge } = options;
+  const cacheIf = unless === undefined ? undefined : (result: unknown) => !unless(result);
+  return async function warpReadThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (condition !== undefined && !condition(...args)) return method.apply(this, args);
+    const key = template.resolve(args);
+    let registration = warp.registry.resolve(key);
+    if (registration === undefined) {
+      // Function templates without a `pattern` register each exact key on first use.
+      registration = warp.register(key, mode, { ttl, merge });
+    }
+    const hit = warp.peekLocal(key, registration);
+    if (hit !== MISS) return hit;
+    return warp.getOrSet(key, () => method.apply(this, args), { cacheIf });
+  };
+}
+
+/** `@WarpPut`: calls the method, then sets (or, for `undefined`, invalidates) the key. */
+export function writeThrough(warp: Warp, method: Method, template: CompiledKeyTemplate): Method {
+  return async function warpWriteThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const key = template.resolve(args);
+    warp.registrationOf(key);
+    const result = await method.apply(this, args);
+    if (result === undefined) await warp.invalidate(key);
+    else await warp.set(key, result);
+    return result;
+  };
+}
+
+/** `@WarpEvict`: calls the method, then invalidates the key (not when the method throws). */
+export function evictAfter(warp: Warp, method: Method, template: CompiledKeyTemplate): Method {
+  return async function warpEvictAfter(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const key = template.resolve(args);
+    warp.registrationOf(key);
+    const result = await method.apply(this, args);
+    await warp.invalidate(key);
+    return result;
+  };
+}

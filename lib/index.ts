@@ -1,0 +1,53 @@
+// Nest layer
+export { WarpModule } from './warp.module.js';
+export { WarpService } from './warp.service.js';
+export { WARP_MODULE_OPTIONS } from './warp.module-definition.js';
+export { WARP_INSTANCE } from './warp.constants.js';
+export { WarpKey, type WarpKeyOptions } from './decorators/warp-key.decorator.js';
+export { WarpPut } from './decorators/warp-put.decorator.js';
+export { WarpEvict } from './decorators/warp-evict.decorator.js';
+export { InjectWarpBus, InjectWarpCache, InjectWarpLocker, InjectWarpStore } from './decorators/inject.decorators.js';
+export type { KeyTemplate } from './decorators/key-template.js';
+
+// Engine
+export { Warp, type GetOrSetOptions } from './core/warp.js';
+export { Mode } from './core/mode.js';
+export { WARP_DEFAULTS } from './core/warp-options.js';
+export type { Registration, RegisterOptions } from './core/registry.js';
+export type { Envelope } from './core/envelope.js';
+export { HybridLogicalClock } from './core/hlc.js';
+
+// Ports and backends
+export { Cache } from './cache/cache.interface.js';
+export { MemoryCache, type MemoryCacheOptions } from './cache/memory.cache.js';
+export { Store } from './store/store.interface.js';
+export { MemoryStore } from './store/memory.store.js';
+export { SyncBus } from './bus/sync-bus.interface.js';
+export { MemoryBus } from './bus/memory.bus.js';
+export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
+export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
+export { MemoryLocker } from './lock/memory.locker.js';
+export { MergeEngine, type MergeFn } from './merge/merge.engine.js';
+export { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
+
+// Options and results
+export type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
+export type { KeyRegistration, ValidatorOptions, WarpOptions } from './interfaces/warp-options.interface.js';
+export type { WarmupReport } from './interfaces/warmup-report.interface.js';
+export type { WarpLogger } from './interfaces/warp-logger.interface.js';
+
+// Errors
+export {
+  BusError,
+  InvalidKeyError,
+  InvalidOptionsError,
+  LeaseNotFoundError,
+  LockLostError,
+  LockTimeoutError,
+  QuorumNotReachedError,
+  SerializationError,
+  StoreError,
+  UnregisteredKeyError,
+  WarpClosedError,
+  WarpError,
+} from './warp.errors.js';

@@ -1,0 +1,68 @@
+import type { Cache } from '../cache/cache.interface.js';
+import type { Mode } from '../core/mode.js';
+import type { Locker } from '../lock/locker.interface.js';
+import type { MergeEngine, MergeFn } from '../merge/merge.engine.js';
+import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
+import type { Store } from '../store/store.interface.js';
+import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { WarpLogger } from './warp-logger.interface.js';
+
+/** A key or pattern registered at startup. */
+export interface KeyRegistration {
+  key: string;
+  mode: Mode;
+  /** ms; default `defaultTtl`. */
+  ttl?: number;
+  merge?: MergeFn;
+}
+
+/** Validator settings. */
+export interface ValidatorOptions {
+  /** `noop` counts mismatches, `alert` also logs and emits, `autoheal` replaces the cached value. */
+  mode: 'noop' | 'alert' | 'autoheal';
+  /** ms between runs. */
+  interval: number;
+  /** Keys checked per run. Default 500. */
+  batchSize?: number;
+}
+
+/**
+ * Options of the framework-free engine (`new Warp(options)`). `WarpModuleOptions` adds the
+ * Nest-only choices (a bus given as transport options).
+ */
+export interface WarpOptions {
+  /** This node's id on the bus. Default: random, stable for the process. */
+  nodeId?: string;
+  /** Isolates clusters sharing Redis/NATS: `[A-Za-z0-9_-]{1,64}`. Default `'warp'`. */
+  namespace?: string;
+  /** Keys and patterns registered at startup. */
+  keys?: KeyRegistration[];
+  /** Default `new MemoryCache()`. */
+  cache?: Cache;
+  /** Default `new MemoryStore()`. */
+  store?: Store;
+  /** Default: a `MemoryBus` private to this instance (a cluster of one). */
+  bus?: SyncBus;
+  /** Default: last-write-wins. */
+  merge?: MergeEngine;
+  /** ms a StrongDistributed `set` waits for acknowledgements. Default 2000. */
+  publishTimeout?: number;
+  /** Acks a StrongDistributed `set` needs: a count or `'all'` live peers. Default `'all'`. */
+  quorum?: number | 'all';
+  /** Shared secret: bus messages are signed with HMAC-SHA256 and unsigned ones dropped. */
+  secret?: string;
+  /** Default: a `MemoryLocker` (single node). Pass a `RedisLocker` for cluster-wide locks. */
+  locks?: Locker;
+  validator?: ValidatorOptions;
+  /** Metrics sink; `true` in the Nest module registers Prometheus metrics. Default: none. */
+  metrics?: WarpMetrics;
+  /** TTL in ms for registrations that give none. Default 0 (no expiry). */
+  defaultTtl?: number;
+  /** Parallel store reads during warmup. Default 16. */
+  warmupConcurrency?: number;
+  /** Longest delay, in ms, before a batch of eventual invalidations is published. Default 2. */
+  invalidationDelay?: number;
+  /** ms between heartbeats; a peer silent for 3 intervals is considered gone. Default 1000. */
+  heartbeatInterval?: number;
+  logger?: WarpLogger;
+}

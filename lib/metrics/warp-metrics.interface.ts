@@ -1,0 +1,41 @@
+/**
+ * What the engine reports. Labels are registration patterns, never raw keys (bounded
+ * cardinality). The default `NOOP_METRICS` costs one empty call; `PrometheusWarpMetrics`
+ * records to prom-client.
+ */
+export interface WarpMetrics {
+  hit(pattern: string): void;
+  miss(pattern: string): void;
+  load(pattern: string, durationMs: number): void;
+  set(pattern: string): void;
+  invalidationsSent(count: number): void;
+  invalidationsReceived(count: number): void;
+  evictions(count: number, reason: string): void;
+  busDropped(reason: string): void;
+  busLag(ms: number): void;
+  staleFillsDiscarded(pattern: string): void;
+  lockWait(ms: number): void;
+  leaseRevoked(): void;
+  validator(outcome: 'checked' | 'mismatch' | 'healed', count: number): void;
+  failSafeServed(pattern: string): void;
+}
+
+const noop = (): void => {};
+
+/** Metrics that record nothing: the default when `metrics` is off. */
+export const NOOP_METRICS: WarpMetrics = {
+  hit: noop,
+  miss: noop,
+  load: noop,
+  set: noop,
+  invalidationsSent: noop,
+  invalidationsReceived: noop,
+  evictions: noop,
+  busDropped: noop,
+  busLag: noop,
+  staleFillsDiscarded: noop,
+  lockWait: noop,
+  leaseRevoked: noop,
+  validator: noop,
+  failSafeServed: noop,
+};

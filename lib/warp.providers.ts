@@ -1,0 +1,50 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { MemoryBus } from './bus/memory.bus.js';
+import { SyncBus } from './bus/sync-bus.interface.js';
+import { isTransportBusOptions, TransportBus } from './bus/transport.bus.js';
+import { Cache } from './cache/cache.interface.js';
+import { MemoryCache } from './cache/memory.cache.js';
+import { Warp } from './core/warp.js';
+import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
+import { Locker } from './lock/locker.interface.js';
+import { MemoryLocker } from './lock/memory.locker.js';
+import { MergeEngine } from './merge/merge.engine.js';
+import { MemoryStore } from './store/memory.store.js';
+import { Store } from './store/store.interface.js';
+import { WARP_INSTANCE } from './warp.constants.js';
+import { WARP_MODULE_OPTIONS } from './warp.module-definition.js';
+import { createMetrics } from './metrics/create-metrics.js';
+
+/**
+ * One provider per port, each defaulting to its embedded in-memory backend, so any of them can be
+ * replaced through options or `Test.overrideProvider(Store)`. The engine is built from them.
+ */
+export const warpProviders: Provider[] = [
+  { provide: Cache, useFactory: (o: WarpModuleOptions) => o.cache ?? new MemoryCache(), inject: [WARP_MODULE_OPTIONS] },
+  { provide: Store, useFactory: (o: WarpModuleOptions) => o.store ?? new MemoryStore(), inject: [WARP_MODULE_OPTIONS] },
+  {
+    provide: SyncBus,
+    useFactory: (o: WarpModuleOptions) => {
+      if (o.bus === undefined) return new MemoryBus();
+      return isTransportBusOptions(o.bus) ? new TransportBus(o.bus) : o.bus;
+    },
+    inject: [WARP_MODULE_OPTIONS],
+  },
+  { provide: MergeEngine, useFactory: (o: WarpModuleOptions) => o.merge ?? new MergeEngine(), inject: [WARP_MODULE_OPTIONS] },
+  { provide: Locker, useFactory: (o: WarpModuleOptions) => o.locks ?? new MemoryLocker(), inject: [WARP_MODULE_OPTIONS] },
+  {
+    provide: WARP_INSTANCE,
+    useFactory: (options: WarpModuleOptions, cache: Cache, store: Store, bus: SyncBus, merge: MergeEngine, locks: Locker) =>
+      new Warp({
+        ...options,
+        cache,
+        store,
+        bus,
+        merge,
+        locks,
+        metrics: createMetrics(options.metrics),
+        logger: new Logger('Warp'),
+      }),
+    inject: [WARP_MODULE_OPTIONS, Cache, Store, SyncBus, MergeEngine, Locker],
+  },
+];

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Registration, RegisterOptions } from './core/registry.js';
+import type { Mode } from './core/mode.js';
+import type { GetOrSetOptions, Warp } from './core/warp.js';
+import type { WarmupReport } from './interfaces/warmup-report.interface.js';
+import { WARP_INSTANCE } from './warp.constants.js';
+
+/**
+ * The Nest facade over the engine: inject it anywhere once `WarpModule.forRoot()` is imported.
+ * Every method delegates to the framework-free `Warp` without adding a Promise hop.
+ */
+@Injectable()
+export class WarpService {
+  constructor(@Inject(WARP_INSTANCE) readonly engine: Warp) {}
+
+  /** This node's id on the bus. */
+  get nodeId(): string {
+    return this.engine.nodeId;
+  }
+
+  /** @see Warp.register */
+  register(keyOrPattern: string, mode: Mode, options?: RegisterOptions): Registration {
+    return this.engine.register(keyOrPattern, mode, options);
+  }
+
+  /** @see Warp.unregister */
+  unregister(keyOrPattern: string): void {
+    this.engine.unregister(keyOrPattern);
+  }
+
+  /** @see Warp.get */
+  get<T>(key: string): Promise<T | undefined> {
+    return this.engine.get<T>(key);
+  }
+
+  /** @see Warp.set */
+  set<T>(key: string, value: T): Promise<void> {
+    return this.engine.set(key, value);
+  }
+
+  /** @see Warp.getOrSet */
+  getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
+    return this.engine.getOrSet(key, loader, options);
+  }
+
+  /** @see Warp.invalidate */
+  invalidate(key: string): Promise<void> {
+    return this.engine.invalidate(key);
+  }
+
+  /** @see Warp.getMany */
+  getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return this.engine.getMany<T>(keys);
+  }
+
+  /** @see Warp.setMany */
+  setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
+    return this.engine.setMany(entries);
+  }
+
+  /** @see Warp.warmup */
+  warmup(): Promise<WarmupReport> {
+    return this.engine.warmup();
+  }
+}
