@@ -1,0 +1,84 @@
+import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
+import type { LockOptions } from './locker.interface.js';
+
+/**
+ * Defaults of one lock acquisition: a 10 s lease (renewed while held) and up to 5 s of waiting.
+ * Shared by `WarpService.lock`, `withLock` and `@WarpLock`.
+ */
+export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.freeze({
+  ttl: 10_000,
+  waitTimeout: 5_000,
+});
+
+/** Longest delay a Node timer honours; longer ones fire at once, so they are rejected up front. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Longest lock name, in UTF-8 bytes: the same bound as cache keys. */
+const MAX_NAME_BYTES = 1024;
+
+/**
+ * Fills in the defaults of `DEFAULT_LOCK_OPTIONS` and validates the result. Safe to call on
+ * options that were already resolved.
+ *
+ * @param options - `ttl` (ms, > 0) and `waitTimeout` (ms, >= 0; 0 tries once); `undefined` fields
+ *   take their defaults.
+ * @returns A new object with both fields set.
+ * @throws {InvalidOptionsError} When `options` is not an object, `ttl` is not a finite number in
+ *   (0, 2147483647] or `waitTimeout` is not a finite number in [0, 2147483647]; the message names
+ *   the option.
+ *
+ * @example
+ * resolveLockOptions({ ttl: 30_000 }) // { ttl: 30_000, waitTimeout: 5_000 }
+ */
+export function resolveLockOptions(options?: LockOptions): Required<LockOptions> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new InvalidOptionsError(`Lock options must be an object, got ${describe(options)}`);
+  }
+  const ttl = options?.ttl ?? DEFAULT_LOCK_OPTIONS.ttl;
+  const waitTimeout = options?.waitTimeout ?? DEFAULT_LOCK_OPTIONS.waitTimeout;
+  assertDuration('ttl', ttl, false);
+  assertDuration('waitTimeout', waitTimeout, true);
+  return { ttl, waitTimeout };
+}
+
+/**
+ * Checks a lock name: a non-empty string of at most 1024 UTF-8 bytes.
+ *
+ * @throws {InvalidKeyError} When the name is not such a string.
+ */
+export function assertLockName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidKeyError(`Lock name must be a non-empty string, got ${describe(name)}`);
+  }
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    throw new InvalidKeyError(`Lock name "${name.slice(0, 64)}..." is longer than ${MAX_NAME_BYTES} bytes`, {
+      key: name,
+    });
+  }
+}
+
+/**
+ * Checks a duration option in ms: a finite number up to the timer limit, > 0 (or >= 0 when
+ * `allowZero`).
+ *
+ * @throws {InvalidOptionsError} Naming `option` and the accepted range.
+ */
+export function assertDuration(option: string, value: unknown, allowZero: boolean): asserts value is number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (allowZero ? value >= 0 : value > 0) &&
+    value <= MAX_TIMER_MS;
+  if (!ok) {
+    const range = allowZero ? '>= 0' : '> 0';
+    throw new InvalidOptionsError(
+      `Invalid lock option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describe(value)}`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
+  return value === null ? 'null' : typeof value;
+}
