@@ -141,8 +141,8 @@ export class Cluster {
     }
     const id = ++this.ackSeq;
     const done = new Promise<void>((resolve, reject) => {
+      // Not unref'ed: a caller awaits this, and the process must live until it settles.
       const timer = setTimeout(() => this.expireAck(id), publishTimeout);
-      timer.unref();
       this.pendingAcks.set(id, { waiting: new Set(live), needed, acked: 0, resolve, reject, timer, keys });
     });
     this.send(MessageKind.StrongInvalidate, { id, keys, ts: this.options.clock.now() });

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { SyncBus } from '../../../lib/bus/sync-bus.interface.js';
+import { MemoryCache } from '../../../lib/cache/memory.cache.js';
+import { Mode } from '../../../lib/core/mode.js';
+import type { Warp } from '../../../lib/core/warp.js';
+import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
+import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
+import { MemoryStore } from '../../../lib/store/memory.store.js';
+import { QuorumNotReachedError } from '../../../lib/warp.errors.js';
+import { eventually } from '../../helpers/deferred.js';
+import { WarpFactory } from '../../helpers/warp-factory.js';
+
+/** How a suite gets one node's bus; `cut`/`heal` simulate a transport drop when the bus can. */
+export interface ClusterBusFactory {
+  bus(): SyncBus | Promise<SyncBus>;
+  cut?(bus: SyncBus): void | Promise<void>;
+  heal?(bus: SyncBus): void | Promise<void>;
+  cleanup?(): Promise<void>;
+}
+
+const HEARTBEAT = 50;
+
+/**
+ * Multi-node behaviour of the distributed modes, run with several Warp instances in this process
+ * sharing one store and one lock service, over any bus: the memory bus and each Nest transport.
+ */
+export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFactory | Promise<ClusterBusFactory>, opts: { skip?: string | false } = {}): void {
+  describe(`cluster behaviour over ${name}`, { skip: opts.skip }, () => {
+    const warps = new WarpFactory();
+    let factory: ClusterBusFactory;
+    before(async () => {
+      factory = await makeFactory();
+    });
+    afterEach(() => warps.closeAll());
+    after(() => factory?.cleanup?.());
+
+    async function cluster(size: number, keys: WarpOptions['keys'], extra: { publishTimeout?: number; quorum?: number } = {}) {
+      const store = new MemoryStore();
+      const locks = new MemoryLocker();
+      const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
+      const nodes: Array<{ warp: Warp; bus: SyncBus; cache: MemoryCache }> = [];
+      for (let i = 0; i < size; i++) {
+        const bus = await factory.bus();
+        const cache = new MemoryCache();
+        const warp = await warps.start({ nodeId: `node-${i}`, namespace, bus, store, cache, locks, keys, heartbeatInterval: HEARTBEAT, ...extra });
+        nodes.push({ warp, bus, cache });
+      }
+      // Everyone knows everyone before the test starts.
+      await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1), 5000);
+      return { nodes, store };
+    }
+
+    it('converges EventualDistributed writes on every node', async () => {
+      const { nodes } = await cluster(3, [{ key: 'user:*', mode: Mode.EventualDistributed }]);
+      for (const { warp } of nodes) await warp.get('user:1'); // every node caches "absent"... nothing
+      await nodes[0].warp.set('user:1', 'v1');
+      for (const { warp } of nodes) assert.equal(await warp.get('user:1'), 'v1');
+      await nodes[1].warp.set('user:1', 'v2');
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.warp.get('user:1')))).every((v) => v === 'v2'));
+    });
+
+    it('never returns the old value on any node once a StrongDistributed set resolved', async () => {
+      const { nodes } = await cluster(3, [{ key: 'acct:*', mode: Mode.StrongDistributed }]);
+      await nodes[0].warp.set('acct:1', 100);
+      for (const { warp } of nodes) assert.equal(await warp.get('acct:1'), 100);
+      for (let round = 1; round <= 20; round++) {
+        const writer = nodes[round % 3].warp;
+        await writer.set('acct:1', 100 + round);
+        for (const { warp } of nodes) assert.equal(await warp.get('acct:1'), 100 + round, `round ${round} on ${warp.nodeId}`);
+      }
+    });
+
+    it('runs the go-warp advanced example: a merged counter written on two nodes', async () => {
+      const merge = (a: number, b: number) => a + b;
+      const { nodes } = await cluster(2, [{ key: 'counter', mode: Mode.StrongDistributed, merge }]);
+      await Promise.all([nodes[0].warp.set('counter', 1), nodes[1].warp.set('counter', 2), nodes[0].warp.set('counter', 3)]);
+      assert.equal(await nodes[0].warp.get('counter'), 6);
+      assert.equal(await nodes[1].warp.get('counter'), 6);
+    });
+
+    it('invalidates a key on every peer', async () => {
+      const { nodes, store } = await cluster(2, [{ key: 'cfg', mode: Mode.StrongDistributed }]);
+      await nodes[0].warp.set('cfg', 'a');
+      assert.equal(await nodes[1].warp.get('cfg'), 'a');
+      await store.set('cfg', 'b');
+      await nodes[0].warp.invalidate('cfg');
+      assert.equal(await nodes[1].warp.get('cfg'), 'b');
+    });
+
+    it('keeps StrongLocal writes off the bus', async () => {
+      const { nodes } = await cluster(2, [{ key: 'local', mode: Mode.StrongLocal }]);
+      await nodes[1].warp.get('local');
+      await nodes[0].warp.set('local', 'x');
+      await new Promise((r) => setTimeout(r, HEARTBEAT));
+      assert.equal(nodes[1].cache.peek('local'), undefined); // nothing cached there, nothing sent
+      assert.equal(await nodes[1].warp.get('local'), 'x'); // the store is shared
+    });
+
+    it('rejects a StrongDistributed set with QuorumNotReachedError when a live peer cannot acknowledge, then recovers', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes } = await cluster(3, [{ key: 'acct:*', mode: Mode.StrongDistributed }], { publishTimeout: 300 });
+      await nodes[0].warp.set('acct:9', 1);
+      assert.equal(await nodes[2].warp.get('acct:9'), 1);
+      await factory.cut(nodes[2].bus);
+      await assert.rejects(nodes[0].warp.set('acct:9', 2), QuorumNotReachedError);
+      // The cut-off node stops serving strong keys from its local tier: it reads the store.
+      assert.equal(await nodes[2].warp.get('acct:9'), 2);
+      await factory.heal!(nodes[2].bus);
+      await eventually(() => nodes[0].warp.cluster.livePeers().includes('node-2') && nodes[2].warp.cluster.connected);
+      await nodes[0].warp.set('acct:9', 3);
+      for (const { warp } of nodes) assert.equal(await warp.get('acct:9'), 3);
+    });
+
+    it('drops distributed keys from the local tier after a disconnect, keeping StrongLocal ones', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes, store } = await cluster(2, [
+        { key: 'ev:*', mode: Mode.EventualDistributed },
+        { key: 'local:*', mode: Mode.StrongLocal },
+      ]);
+      await nodes[1].warp.set('local:1', 'L');
+      await nodes[0].warp.set('ev:1', 'old');
+      assert.equal(await nodes[1].warp.get('ev:1'), 'old');
+      await factory.cut(nodes[1].bus);
+      await store.set('ev:1', 'new'); // an invalidation node 1 would have missed
+      await factory.heal!(nodes[1].bus);
+      await eventually(() => nodes[1].warp.cluster.connected);
+      assert.equal(await nodes[1].warp.get('ev:1'), 'new');
+      assert.equal(nodes[1].cache.peek('local:1')?.value, 'L');
+    });
+
+    it('meets quorum with a configured count even when another peer is silent', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes } = await cluster(3, [{ key: 'q', mode: Mode.StrongDistributed }], { publishTimeout: 300, quorum: 1 });
+      await factory.cut(nodes[2].bus);
+      await nodes[0].warp.set('q', 'ok');
+      assert.equal(await nodes[1].warp.get('q'), 'ok');
+      await factory.heal!(nodes[2].bus);
+    });
+  });
+}
