@@ -35,6 +35,12 @@ export interface Cache {
    * writer put there meanwhile. Returns whether it wrote. Defaults to `get` + `set` when absent.
    */
   setIfAbsent?(key: string, entry: Envelope, ttlMs?: number): Promise<boolean>;
+  /**
+   * Reads an entry with its remaining time to live, in one round trip. Optional: `TieredCache`
+   * uses it to give an entry copied from L2 into L1 the TTL it has left in L2, so L1 never
+   * outlives L2. `ttlMs` is `undefined` when the entry never expires.
+   */
+  getWithTtl?(key: string): Promise<{ entry: Envelope; ttlMs: number | undefined } | undefined>;
   /** Number of entries in the node-local tier (metrics). */
   readonly size?: number;
   /** Stops background timers. Never closes client connections the user owns. */

@@ -1,0 +1,123 @@
+import type { Codec } from '../codec/codec.interface.js';
+import { JsonCodec } from '../codec/json.codec.js';
+import type { Envelope } from '../core/envelope.js';
+import { RedisKeyspace, type RedisClient } from '../redis/redis-keyspace.js';
+import { SerializationError } from '../warp.errors.js';
+import type { Cache } from './cache.interface.js';
+
+/** Options of `RedisCache`. */
+export interface RedisCacheOptions {
+  /**
+   * Prefix of every key this cache writes; `clear()` and `keys()` touch only keys under it, so
+   * several caches (or Warp namespaces) can share one Redis. Default `'warp:cache:'`.
+   */
+  prefix?: string;
+  /** Encodes the envelopes. Default: a `JsonCodec`. */
+  codec?: Codec;
+}
+
+/** PTTL replies that are not a remaining time: -1 no expiry, -2 no key. */
+const PTTL_NO_EXPIRY = -1;
+
+/**
+ * A shared cache on Redis (standalone, Sentinel or Cluster through ioredis): the L2 of a
+ * `TieredCache`, or the only cache when every read should see the cluster's value.
+ *
+ * Each entry is one string key `<prefix><key>` holding the encoded envelope `{ value, ts, origin }`,
+ * with its TTL as a Redis expiry (`SET ... PX`). `setIfAbsent` is `SET NX`; `keys()` and `clear()`
+ * walk `SCAN` (on every master of a Cluster), never `KEYS`. There is no node-local tier, so no
+ * `peek`/`evictLocal`. The client belongs to the caller: `close()` leaves it open.
+ *
+ * @example
+ * const cache = new TieredCache(new MemoryCache(), new RedisCache(new Redis(), { prefix: 'shop:cache:' }));
+ */
+export class RedisCache implements Cache {
+  private readonly space: RedisKeyspace;
+
+  constructor(client: RedisClient, options: RedisCacheOptions = {}) {
+    this.space = new RedisKeyspace(client, options.prefix ?? 'warp:cache:', options.codec ?? new JsonCodec());
+  }
+
+  /** @throws SerializationError naming the key when the stored data is not an envelope. */
+  async get(key: string): Promise<Envelope | undefined> {
+    const data = await this.space.read(key);
+    return data === null ? undefined : this.toEnvelope(key, data);
+  }
+
+  /**
+   * Reads an entry and its remaining TTL atomically (`MULTI` of `GET` + `PTTL`: one round trip,
+   * and both replies describe the same version of the key).
+   */
+  async getWithTtl(key: string): Promise<{ entry: Envelope; ttlMs: number | undefined } | undefined> {
+    const redisKey = this.space.key(key);
+    const multi = this.space.client.multi();
+    if (this.space.codec.binary) multi.getBuffer(redisKey);
+    else multi.get(redisKey);
+    const replies = await multi.pttl(redisKey).exec();
+    // `exec` yields null only when a WATCHed key changed; errors arrive per reply.
+    if (replies === null) return undefined;
+    const [[getError, data], [ttlError, pttl]] = replies as [[Error | null, string | Buffer | null], [Error | null, number]];
+    if (getError !== null) throw getError;
+    if (ttlError !== null) throw ttlError;
+    if (data === null) return undefined;
+    return { entry: this.toEnvelope(key, data), ttlMs: pttl === PTTL_NO_EXPIRY ? undefined : Math.max(pttl, 1) };
+  }
+
+  /** @throws SerializationError naming the key when the value cannot be encoded. */
+  async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
+    const data = this.encode(key, entry);
+    const redisKey = this.space.key(key);
+    const px = toPx(ttlMs);
+    if (px === undefined) await this.space.client.set(redisKey, data);
+    else await this.space.client.set(redisKey, data, 'PX', px);
+  }
+
+  /** `SET NX`: atomic across every node sharing the Redis. */
+  async setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
+    const data = this.encode(key, entry);
+    const redisKey = this.space.key(key);
+    const px = toPx(ttlMs);
+    const reply =
+      px === undefined
+        ? await this.space.client.set(redisKey, data, 'NX')
+        : await this.space.client.set(redisKey, data, 'PX', px, 'NX');
+    return reply === 'OK';
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.space.client.unlink(this.space.key(key));
+  }
+
+  /** Deletes every key under the prefix (found by `SCAN`), nothing else. */
+  clear(): Promise<void> {
+    return this.space.unlinkAll();
+  }
+
+  /** The keys under the prefix, without it, found by `SCAN` (on every Cluster master). */
+  keys(): Promise<string[]> {
+    return this.space.keys();
+  }
+
+  /** Nothing to release: the client belongs to the caller and stays open. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private encode(key: string, entry: Envelope): string | Buffer {
+    // Copy the three fields: an entry may carry others (a memory tier's expiry) that must not travel.
+    return this.space.encode(key, { value: entry.value, ts: entry.ts, origin: entry.origin });
+  }
+
+  private toEnvelope(key: string, data: string | Buffer): Envelope {
+    const decoded = this.space.decode(key, data) as Partial<Envelope> | null;
+    if (typeof decoded !== 'object' || decoded === null || typeof decoded.ts !== 'number' || typeof decoded.origin !== 'string') {
+      throw new SerializationError(`the value stored for key "${key}" is not a Warp envelope`, { key });
+    }
+    return { value: decoded.value, ts: decoded.ts, origin: decoded.origin };
+  }
+}
+
+/** `undefined` for no expiry (ttl undefined, 0 or negative, as in `MemoryCache`); else whole ms >= 1, as `PX` requires. */
+function toPx(ttlMs: number | undefined): number | undefined {
+  return ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : undefined;
+}
