@@ -6,6 +6,7 @@ export { WARP_INSTANCE } from './warp.constants.js';
 export { WarpKey, type WarpKeyOptions } from './decorators/warp-key.decorator.js';
 export { WarpPut } from './decorators/warp-put.decorator.js';
 export { WarpEvict } from './decorators/warp-evict.decorator.js';
+export { WarpLock, type WarpLockOptions } from './decorators/warp-lock.decorator.js';
 export { InjectWarpBus, InjectWarpCache, InjectWarpLocker, InjectWarpStore } from './decorators/inject.decorators.js';
 export type { KeyTemplate } from './decorators/key-template.js';
 
@@ -27,6 +28,9 @@ export { MemoryBus } from './bus/memory.bus.js';
 export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
 export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
 export { MemoryLocker } from './lock/memory.locker.js';
+export { RedisLocker, type RedisLockerOptions } from './lock/redis.locker.js';
+export { withLock } from './lock/with-lock.js';
+export { DEFAULT_LOCK_OPTIONS, resolveLockOptions } from './lock/lock-options.js';
 export { MergeEngine, type MergeFn } from './merge/merge.engine.js';
 export { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 

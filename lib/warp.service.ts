@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Registration, RegisterOptions } from './core/registry.js';
 import type { Mode } from './core/mode.js';
 import type { GetOrSetOptions, Warp } from './core/warp.js';
+import type { LockHandle, LockOptions } from './lock/locker.interface.js';
 import type { WarmupReport } from './interfaces/warmup-report.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 
@@ -56,6 +57,16 @@ export class WarpService {
   /** @see Warp.setMany */
   setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     return this.engine.setMany(entries);
+  }
+
+  /** @see Warp.lock */
+  lock(name: string, options?: LockOptions): Promise<LockHandle> {
+    return this.engine.lock(name, options);
+  }
+
+  /** @see Warp.withLock */
+  withLock<T>(name: string, fn: (handle: LockHandle) => T | Promise<T>, options?: LockOptions): Promise<T> {
+    return this.engine.withLock(name, fn, options);
   }
 
   /** @see Warp.warmup */

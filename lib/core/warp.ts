@@ -7,7 +7,9 @@ import { MemoryCache } from '../cache/memory.cache.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
-import type { LockHandle, Locker } from '../lock/locker.interface.js';
+import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.js';
+import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
+import { withLock } from '../lock/with-lock.js';
 import { MemoryLocker } from '../lock/memory.locker.js';
 import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
@@ -272,14 +274,22 @@ export class Warp {
   }
 
   /**
-   * Acquires the lock `name` through the configured locker and records the wait.
-   * @throws LockTimeoutError
+   * Acquires the distributed lock `name` (cluster-wide with a `RedisLocker`). The handle renews
+   * itself while held; pass `handle.fencingToken` to the store to fence out stale holders.
+   * @throws LockTimeoutError, InvalidKeyError, InvalidOptionsError
    */
-  async lock(name: string, options: { ttl: number; waitTimeout: number }): Promise<LockHandle> {
-    const started = Date.now();
-    const handle = await this.locker.acquire(name, options);
-    this.metrics.lockWait(Date.now() - started);
-    return handle;
+  lock(name: string, options?: LockOptions): Promise<LockHandle> {
+    assertLockName(name);
+    return this.acquireLock(this.lockName(name), resolveLockOptions(options));
+  }
+
+  /**
+   * Runs `fn` holding the lock `name` and always releases it.
+   * @throws LockTimeoutError, LockLostError (when the lock was lost while `fn` ran)
+   */
+  withLock<T>(name: string, fn: (handle: LockHandle) => T | Promise<T>, options?: LockOptions): Promise<T> {
+    assertLockName(name);
+    return withLock({ acquire: (lockName, resolved) => this.acquireLock(lockName, resolved), close: async () => {} }, this.lockName(name), fn, options);
   }
 
   /** Flushes pending invalidations, leaves the cluster and closes what Warp opened. Idempotent. */
@@ -337,7 +347,7 @@ export class Warp {
   private async write(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
     let lock: LockHandle | undefined;
     if (registration.mode === Mode.StrongDistributed) {
-      lock = await this.lock(`warp:${this.namespace}:write:${key}`, {
+      lock = await this.acquireLock(`${this.namespace}:write:${key}`, {
         ttl: STRONG_WRITE_LOCK.ttl,
         waitTimeout: this.options.publishTimeout,
       });
@@ -356,6 +366,18 @@ export class Warp {
     } finally {
       await lock?.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
     }
+  }
+
+  private async acquireLock(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+    const started = Date.now();
+    const handle = await this.locker.acquire(name, options);
+    this.metrics.lockWait(Date.now() - started);
+    return handle;
+  }
+
+  /** Lock names are namespaced so clusters sharing a Redis never contend. */
+  private lockName(name: string): string {
+    return `${this.namespace}:lock:${name}`;
   }
 
   private propagate(mode: Mode, key: string): Promise<void> | void {

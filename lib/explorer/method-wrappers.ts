@@ -2,6 +2,8 @@ import { MISS, type Warp } from '../core/warp.js';
 import type { WarpKeyOptions } from '../decorators/warp-key.decorator.js';
 import type { CompiledKeyTemplate } from '../decorators/key-template.js';
 import type { Mode } from '../core/mode.js';
+import type { WarpLockOptions } from '../decorators/warp-lock.decorator.js';
+import { LockTimeoutError } from '../warp.errors.js';
 
 type Method = (...args: any[]) => any;
 
@@ -46,5 +48,19 @@ export function evictAfter(warp: Warp, method: Method, template: CompiledKeyTemp
     const result = await method.apply(this, args);
     await warp.invalidate(key);
     return result;
+  };
+}
+
+/** `@WarpLock`: runs the method holding a lock; `onBusy` decides what a busy lock does. */
+export function underLock(warp: Warp, method: Method, name: CompiledKeyTemplate, options: WarpLockOptions): Method {
+  const { onBusy = 'wait', ...lockOptions } = options;
+  const resolved = onBusy === 'wait' ? lockOptions : { ...lockOptions, waitTimeout: 0 };
+  return async function warpUnderLock(this: unknown, ...args: unknown[]): Promise<unknown> {
+    try {
+      return await warp.withLock(name.resolve(args), () => method.apply(this, args), resolved);
+    } catch (error) {
+      if (onBusy === 'skip' && error instanceof LockTimeoutError) return undefined;
+      throw error;
+    }
   };
 }

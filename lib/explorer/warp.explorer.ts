@@ -4,7 +4,8 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import type { Warp } from '../core/warp.js';
 import { compileKeyTemplate } from '../decorators/key-template.js';
 import { WARP_INSTANCE, WARP_WRAPPED } from '../warp.constants.js';
-import { evictAfter, readThrough, writeThrough } from './method-wrappers.js';
+import { evictAfter, readThrough, underLock, writeThrough } from './method-wrappers.js';
+import type { WarpLockMetadata } from '../decorators/warp-lock.decorator.js';
 import { WarpMetadataAccessor } from './warp-metadata.accessor.js';
 
 type Method = ((...args: any[]) => any) & { [WARP_WRAPPED]?: true };
@@ -53,7 +54,7 @@ export class WarpExplorer {
       }
       const current = instance[name];
       if (current[WARP_WRAPPED]) continue;
-      const wrapped = this.wrap(`${String(wrapper.name)}.${name}`, original, current) as Method;
+      const wrapped = this.wrap(`${instance.constructor.name}.${name}`, original, current) as Method;
       copyMetadata(original, wrapped);
       Object.defineProperty(wrapped, 'name', { value: original.name });
       wrapped[WARP_WRAPPED] = true;
@@ -61,7 +62,7 @@ export class WarpExplorer {
     }
   }
 
-  /** Applies the decorators innermost first: put/evict, then read-through. */
+  /** Applies the decorators innermost first: put/evict, then read-through, then the lock. */
   private wrap(where: string, original: Method, callable: Method): Method {
     let method = callable;
     const put = this.metadata.put(original);
@@ -75,6 +76,8 @@ export class WarpExplorer {
       if (pattern !== undefined) this.registerPattern(where, pattern, key.mode, key.options.ttl, key.options.merge);
       method = readThrough(this.warp, method, template, key.mode, key.options);
     }
+    const lock = this.metadata.lock<WarpLockMetadata>(original);
+    if (lock) method = underLock(this.warp, method, compileKeyTemplate(lock.template ?? where, where), lock.options);
     return method;
   }
 
