@@ -21,10 +21,15 @@ export { HybridLogicalClock } from './core/hlc.js';
 // Ports and backends
 export { Cache } from './cache/cache.interface.js';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory.cache.js';
+export { RedisCache, type RedisCacheOptions } from './cache/redis.cache.js';
+export { TieredCache, type TieredCacheOptions } from './cache/tiered.cache.js';
 export { Store } from './store/store.interface.js';
 export { MemoryStore } from './store/memory.store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
 export { SyncBus } from './bus/sync-bus.interface.js';
-export { MemoryBus } from './bus/memory.bus.js';
+export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
+export { RedisBus, type RedisBusOptions } from './bus/redis.bus.js';
+export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './bus/bus-protocol.js';
 export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
 export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
 export { MemoryLocker } from './lock/memory.locker.js';
@@ -32,6 +37,8 @@ export { RedisLocker, type RedisLockerOptions } from './lock/redis.locker.js';
 export { withLock } from './lock/with-lock.js';
 export { DEFAULT_LOCK_OPTIONS, resolveLockOptions } from './lock/lock-options.js';
 export { MergeEngine, type MergeFn } from './merge/merge.engine.js';
+export { JsonCodec } from './codec/json.codec.js';
+export type { Codec } from './codec/codec.interface.js';
 export { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 
 // Options and results

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { eventually } from '../helpers/deferred.js';
+import { NodeProcess } from '../helpers/node-process.js';
+import { skipUnless } from '../helpers/services.js';
+
+const skip = await skipUnless('redis');
+const script = fileURLToPath(new URL('./fixtures/cluster-node.js', import.meta.url));
+
+for (const busKind of ['redis', 'transport'] as const) {
+  describe(`three Warp processes on Redis (${busKind === 'redis' ? 'RedisBus' : 'Nest Redis transport'})`, { skip }, () => {
+    const namespace = `e2e-${busKind}-${randomUUID().slice(0, 8)}`;
+    let nodes: NodeProcess[] = [];
+    let admin: Redis;
+
+    before(async () => {
+      admin = new Redis({ host: '127.0.0.1', port: 6379 });
+      nodes = await Promise.all(
+        [0, 1, 2].map((i) => NodeProcess.start(`node-${i}`, script, { WARP_NODE_ID: `node-${i}`, WARP_NAMESPACE: namespace, WARP_BUS: busKind })),
+      );
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.call<string[]>('peers')))).every((p) => p.length === 2), 10_000);
+    });
+
+    after(async () => {
+      for (const node of nodes) node.signal('SIGCONT');
+      await Promise.all(nodes.map((n) => n.stop()));
+      const keys = await admin.keys(`${namespace}:*`);
+      if (keys.length) await admin.del(...keys);
+      admin.disconnect();
+    });
+
+    it('converges an EventualDistributed write on every process', async () => {
+      await Promise.all(nodes.map((n) => n.call('get', 'ev:1')));
+      await nodes[0].call('set', 'ev:1', 'v1');
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.call('get', 'ev:1')))).every((v) => v === 'v1'));
+      await nodes[2].call('set', 'ev:1', 'v2');
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.call('get', 'ev:1')))).every((v) => v === 'v2'));
+    });
+
+    it('reads a StrongDistributed write on every process as soon as set resolved', async () => {
+      for (let round = 0; round < 15; round++) {
+        await nodes[round % 3].call('set', 'st:1', round);
+        const seen = await Promise.all(nodes.map((n) => n.call('get', 'st:1')));
+        assert.deepEqual(seen, [round, round, round], `round ${round}`);
+      }
+    });
+
+    it('merges a counter written concurrently on three processes', async () => {
+      await Promise.all(nodes.flatMap((n) => [n.call('set', 'counter', 1), n.call('set', 'counter', 1)]));
+      const seen = await Promise.all(nodes.map((n) => n.call('get', 'counter')));
+      assert.deepEqual(seen, [6, 6, 6]);
+    });
+
+    it('rejects a StrongDistributed set with QuorumNotReachedError while a peer is frozen, and recovers after SIGCONT', async () => {
+      await nodes[0].call('set', 'st:2', 'before');
+      assert.equal(await nodes[2].call('get', 'st:2'), 'before');
+      nodes[2].signal('SIGSTOP');
+      await assert.rejects(nodes[0].call('set', 'st:2', 'during'), { name: 'QuorumNotReachedError' });
+      nodes[2].signal('SIGCONT');
+      // The thawed node must not serve the value it cached before the freeze.
+      await eventually(async () => (await nodes[2].call('get', 'st:2')) === 'during', 10_000);
+      await eventually(async () => (await nodes[0].call<string[]>('peers')).includes('node-2'), 10_000);
+      await nodes[0].call('set', 'st:2', 'after');
+      assert.deepEqual(await Promise.all(nodes.map((n) => n.call('get', 'st:2'))), ['after', 'after', 'after']);
+    });
+
+    it('drops a peer frozen past the heartbeat window, and the thawed peer serves no stale strong value', async () => {
+      await nodes[0].call('set', 'st:3', 'before');
+      assert.equal(await nodes[1].call('get', 'st:3'), 'before');
+      nodes[1].signal('SIGSTOP');
+      await eventually(async () => !(await nodes[0].call<string[]>('peers')).includes('node-1'), 10_000);
+      await nodes[0].call('set', 'st:3', 'while-frozen'); // node-1 is no longer a live peer: no ack awaited
+      nodes[1].signal('SIGCONT');
+      assert.equal(await nodes[1].call('get', 'st:3'), 'while-frozen');
+      await eventually(async () => (await nodes[0].call<string[]>('peers')).includes('node-1'), 10_000);
+    });
+
+    it('recovers after its bus connection is killed (CLIENT KILL) without serving a missed invalidation', async () => {
+      await nodes[0].call('set', 'ev:kill', 'old');
+      assert.equal(await nodes[1].call('get', 'ev:kill'), 'old');
+      // Kill every pub/sub connection: each node's bus subscriber drops and reconnects.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await nodes[0].call('set', 'ev:kill', 'new');
+      await eventually(async () => (await nodes[1].call('get', 'ev:kill')) === 'new', 10_000);
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.call<boolean>('connected')))).every(Boolean), 10_000);
+      await nodes[2].call('set', 'ev:kill', 'newer');
+      await eventually(async () => (await Promise.all(nodes.map((n) => n.call('get', 'ev:kill')))).every((v) => v === 'newer'));
+    });
+  });
+}

@@ -1,0 +1,89 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+interface Reply {
+  id?: number;
+  ok?: boolean;
+  value?: unknown;
+  error?: { name: string; message: string };
+  ready?: boolean;
+}
+
+/** An error a child node raised, rebuilt with its class name so tests can match on it. */
+export class RemoteError extends Error {}
+
+/**
+ * A Warp node running in its own OS process (a fixture script), driven over IPC: `call(op, ...)`
+ * runs an operation there and resolves with its result or rejects with its error.
+ */
+export class NodeProcess {
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private exited = false;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.on('message', (reply: Reply) => {
+      if (reply.id === undefined) return;
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter?.resolve(reply.value);
+      else {
+        const error = new RemoteError(reply.error?.message);
+        error.name = reply.error?.name ?? 'Error';
+        waiter?.reject(error);
+      }
+    });
+    child.once('exit', () => {
+      this.exited = true;
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`${name} exited`));
+      this.pending.clear();
+    });
+  }
+
+  /** Starts `script` with `env` and waits for its ready message. */
+  static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<NodeProcess> {
+    const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const node = new NodeProcess(name, child);
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs}ms`)), timeoutMs);
+      child.on('message', (m: Reply) => {
+        if (m.ready) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code} before ready`));
+      });
+    });
+    await ready;
+    return node;
+  }
+
+  call<T = unknown>(op: string, ...args: unknown[]): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`));
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ id, op, args });
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Asks the node to close cleanly; kills it if it does not exit in time. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (this.exited) return;
+    const exit = once(this.child, 'exit');
+    this.call('close').catch(() => undefined);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await exit;
+    clearTimeout(timer);
+  }
+}
