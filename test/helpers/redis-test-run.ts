@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Codec } from '../../lib/codec/codec.interface.js';
+import { BinaryTestCodec } from './binary.codec.js';
 import { deleteKeysWithPrefix } from './redis-cleanup.js';
 import { SERVICES } from './services.js';
 
@@ -42,4 +44,25 @@ export function redisTestRun(name: string): RedisTestRun {
     connect,
     freshPrefix: () => `${prefix}${randomUUID()}:`,
   };
+}
+
+/** What a Redis backend is built from in one variant: a client and the backend's options. */
+export interface RedisBackendSetup {
+  client: Redis;
+  prefix: string;
+  codec?: Codec;
+}
+
+/**
+ * The setups every Redis backend's contract runs under: plain, a prefix full of glob characters
+ * (SCAN must match it literally), a client with ioredis' own `keyPrefix`, and a binary codec
+ * (values must be read as Buffers). Each `make` gives a fresh prefix.
+ */
+export function redisBackendVariants(run: RedisTestRun): Array<{ label: string; make(): RedisBackendSetup }> {
+  return [
+    { label: '', make: () => ({ client: run.client(), prefix: run.freshPrefix() }) },
+    { label: ' with glob characters in its prefix', make: () => ({ client: run.client(), prefix: `${run.freshPrefix()}[*?]\\:` }) },
+    { label: ' on a client with a keyPrefix', make: () => ({ client: run.connect({ keyPrefix: run.freshPrefix() }), prefix: 'backend:' }) },
+    { label: ' with a binary codec', make: () => ({ client: run.client(), prefix: run.freshPrefix(), codec: new BinaryTestCodec() }) },
+  ];
 }

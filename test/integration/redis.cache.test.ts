@@ -3,18 +3,19 @@ import { describe, it } from 'node:test';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
 import type { Envelope } from '../../lib/core/envelope.js';
 import { SerializationError } from '../../lib/warp.errors.js';
-import { BinaryTestCodec } from '../helpers/binary.codec.js';
-import { redisTestRun } from '../helpers/redis-test-run.js';
+import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
 import { cacheContract } from '../unit/contracts/cache.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('redis-cache');
 
-cacheContract('RedisCache', () => new RedisCache(run.client(), { prefix: run.freshPrefix() }), { skip });
-cacheContract('RedisCache with glob characters in its prefix', () => new RedisCache(run.client(), { prefix: `${run.freshPrefix()}[*?]\\:` }), { skip });
-cacheContract('RedisCache on a client with a keyPrefix', () => new RedisCache(run.connect({ keyPrefix: run.freshPrefix() }), { prefix: 'cache:' }), { skip });
-cacheContract('RedisCache with a binary codec', () => new RedisCache(run.client(), { prefix: run.freshPrefix(), codec: new BinaryTestCodec() }), { skip });
+for (const { label, make } of redisBackendVariants(run)) {
+  cacheContract(`RedisCache${label}`, () => {
+    const { client, ...options } = make();
+    return new RedisCache(client, options);
+  }, { skip });
+}
 
 const entry = (value: unknown): Envelope => ({ value, ts: 1_700_000_000_000, origin: 'node-a' });
 

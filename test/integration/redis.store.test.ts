@@ -2,18 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RedisStore } from '../../lib/store/redis.store.js';
 import { SerializationError } from '../../lib/warp.errors.js';
-import { BinaryTestCodec } from '../helpers/binary.codec.js';
-import { redisTestRun } from '../helpers/redis-test-run.js';
+import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
 import { storeContract } from '../unit/contracts/store.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('redis-store');
 
-storeContract('RedisStore', () => new RedisStore(run.client(), { prefix: run.freshPrefix() }), { skip });
-storeContract('RedisStore with glob characters in its prefix', () => new RedisStore(run.client(), { prefix: `${run.freshPrefix()}[*?]\\:` }), { skip });
-storeContract('RedisStore on a client with a keyPrefix', () => new RedisStore(run.connect({ keyPrefix: run.freshPrefix() }), { prefix: 'store:' }), { skip });
-storeContract('RedisStore with a binary codec', () => new RedisStore(run.client(), { prefix: run.freshPrefix(), codec: new BinaryTestCodec() }), { skip });
+for (const { label, make } of redisBackendVariants(run)) {
+  storeContract(`RedisStore${label}`, () => {
+    const { client, ...options } = make();
+    return new RedisStore(client, options);
+  }, { skip });
+}
 
 describe('RedisStore', { skip }, () => {
   it('stores the plain value as JSON under its prefix, without expiry', async () => {
