@@ -71,18 +71,25 @@ export class TieredCache implements Cache {
 
   /** L2 decides, writing atomically there if it can; L1 gets a copy only when L2 wrote. */
   async setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
-    let wrote: boolean;
-    if (this.l2.setIfAbsent !== undefined) {
-      wrote = await this.l2.setIfAbsent(key, entry, ttlMs);
-    } else {
-      wrote = (await this.l2.get(key)) === undefined;
-      if (wrote) await this.l2.set(key, entry, ttlMs);
+    const fill = this.enter(key);
+    const generation = fill.generation;
+    try {
+      let wrote: boolean;
+      if (this.l2.setIfAbsent !== undefined) {
+        wrote = await this.l2.setIfAbsent(key, entry, ttlMs);
+      } else {
+        wrote = (await this.l2.get(key)) === undefined;
+        if (wrote) await this.l2.set(key, entry, ttlMs);
+      }
+      // A write, delete or eviction that landed while L2 answered is newer than this fill.
+      if (wrote && fill.generation === generation) {
+        this.bump(key);
+        await this.l1.set(key, entry, ttlMs);
+      }
+      return wrote;
+    } finally {
+      this.leave(key, fill);
     }
-    if (wrote) {
-      this.bump(key);
-      await this.l1.set(key, entry, ttlMs);
-    }
-    return wrote;
   }
 
   async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
@@ -138,12 +145,7 @@ export class TieredCache implements Cache {
   }
 
   private async readThrough(key: string): Promise<Envelope | undefined> {
-    let fill = this.fills.get(key);
-    if (fill === undefined) {
-      fill = { generation: 0, readers: 0 };
-      this.fills.set(key, fill);
-    }
-    fill.readers++;
+    const fill = this.enter(key);
     const generation = fill.generation;
     try {
       let entry: Envelope | undefined;
@@ -159,8 +161,23 @@ export class TieredCache implements Cache {
       if (entry !== undefined && fill.generation === generation) await this.l1.set(key, entry, ttlMs);
       return entry;
     } finally {
-      if (--fill.readers === 0 && this.fills.get(key) === fill) this.fills.delete(key);
+      this.leave(key, fill);
     }
+  }
+
+  /** Tracks an L2 round trip of `key` whose result may be copied into L1 afterwards. */
+  private enter(key: string): Fill {
+    let fill = this.fills.get(key);
+    if (fill === undefined) {
+      fill = { generation: 0, readers: 0 };
+      this.fills.set(key, fill);
+    }
+    fill.readers++;
+    return fill;
+  }
+
+  private leave(key: string, fill: Fill): void {
+    if (--fill.readers === 0 && this.fills.get(key) === fill) this.fills.delete(key);
   }
 
   /** Marks the key's in-flight L2 reads as stale: their result must not be copied into L1. */

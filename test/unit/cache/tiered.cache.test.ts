@@ -24,6 +24,18 @@ class GatedCache extends MemoryCache {
   }
 }
 
+/** An L2 whose set-if-absent answers only when the test opens a gate. */
+class GatedFill extends MemoryCache {
+  gate = deferred();
+  fills = 0;
+  override async setIfAbsent(key: string, value: Envelope, ttlMs?: number): Promise<boolean> {
+    this.fills++;
+    const wrote = await super.setIfAbsent(key, value, ttlMs);
+    await this.gate.promise;
+    return wrote;
+  }
+}
+
 /** An L2 that rejects every write, as a disconnected Redis does. */
 class FailingWrites extends MemoryCache {
   override set(): Promise<void> {
@@ -97,6 +109,18 @@ describe('TieredCache', () => {
     l2.gate.resolve();
     await read;
     assert.equal(l1.peek('k')?.value, 'new');
+  });
+
+  it('does not copy a fill into L1 when a local set overtook it while L2 answered', async () => {
+    const l1 = new MemoryCache();
+    const l2 = new GatedFill();
+    const cache = tiered(l1, l2);
+    const fill = cache.setIfAbsent('k', entry('loaded', 0));
+    await eventually(() => l2.fills === 1);
+    await cache.set('k', entry('written', 2));
+    l2.gate.resolve();
+    assert.equal(await fill, true);
+    assert.equal(l1.peek('k')?.value, 'written');
   });
 
   it('rejects a set when L2 fails and leaves L1 unchanged', async () => {
