@@ -13,9 +13,6 @@ export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.free
 /** Longest delay a Node timer honours; longer ones fire at once, so they are rejected up front. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Longest lock name, in UTF-8 bytes: the same bound as cache keys. */
-const MAX_NAME_BYTES = 1024;
-
 /**
  * Fills in the defaults of `DEFAULT_LOCK_OPTIONS` and validates the result. Safe to call on
  * options that were already resolved.
@@ -42,18 +39,14 @@ export function resolveLockOptions(options?: LockOptions): Required<LockOptions>
 }
 
 /**
- * Checks a lock name: a non-empty string of at most 1024 UTF-8 bytes.
+ * Checks a lock name: any non-empty string. Unlike cache keys there is no length bound, so a lock
+ * named after a key plus a prefix (a write lock) is always valid.
  *
- * @throws {InvalidKeyError} When the name is not such a string.
+ * @throws {InvalidKeyError} When the name is not a non-empty string.
  */
 export function assertLockName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidKeyError(`Lock name must be a non-empty string, got ${describe(name)}`);
-  }
-  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
-    throw new InvalidKeyError(`Lock name "${name.slice(0, 64)}..." is longer than ${MAX_NAME_BYTES} bytes`, {
-      key: name,
-    });
+    throw new InvalidKeyError(`Invalid lock name: expected a non-empty string, got ${describe(name)}`);
   }
 }
 

@@ -65,7 +65,7 @@ export class MemoryLocker implements Locker {
   /**
    * Acquires `name`, waiting in line up to `waitTimeout` ms (0 tries once).
    *
-   * @throws {InvalidKeyError} When `name` is not a non-empty string of at most 1024 bytes.
+   * @throws {InvalidKeyError} When `name` is not a non-empty string.
    * @throws {InvalidOptionsError} When `ttl` or `waitTimeout` is out of range.
    * @throws {LockTimeoutError} When the lock is still held after `waitTimeout`.
    * @throws {WarpClosedError} When the locker is (or gets) closed.

@@ -10,7 +10,7 @@ import { ACQUIRE, RELEASE, RENEW, runScript } from './redis-lock.scripts.js';
 export interface RedisLockerOptions {
   /**
    * Prefix of the lock keys (`<prefix>{<name>}`, fence counter `<prefix>{<name>}:fence`) and of
-   * the release channel (`<prefix>released`). Must not contain `{` or `}`: the braces around the
+   * the release channel (`<prefix>released`, after the client's own `keyPrefix`, if any). Must not contain `{` or `}`: the braces around the
    * name are the Cluster hash tag that keeps a lock and its counter in one slot.
    * Default `'warp:lock:'`.
    */
@@ -77,6 +77,29 @@ class RedisLockHandle extends WatchedLockHandle {
   }
 }
 
+/** How long `close()` waits for the subscriber's socket to close before moving on. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Closes a connection the locker opened and resolves once its socket is gone (ioredis keeps a
+ * timer until then), or after `CLOSE_TIMEOUT_MS` if it never reports the end (a connection stuck
+ * reconnecting). `QUIT` when ready, so the server drops the subscription at once.
+ */
+function closeConnection(connection: Redis | Cluster): Promise<void> {
+  if (connection.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
+    timer.unref();
+    connection.once('end', done);
+    if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
+    else connection.disconnect();
+  });
+}
+
 const DEFAULT_PREFIX = 'warp:lock:';
 const DEFAULT_RETRY_MIN_MS = 20;
 const DEFAULT_RETRY_MAX_MS = 1000;
@@ -139,7 +162,9 @@ export class RedisLocker implements Locker {
     }
     this.#client = client;
     this.#prefix = prefix;
-    this.#channel = `${prefix}released`;
+    // ioredis prefixes keys with the client's `keyPrefix` but not channels: add it by hand so
+    // apps sharing a Redis through different key prefixes do not wake each other's waiters.
+    this.#channel = `${client.options.keyPrefix ?? ''}${prefix}released`;
     this.#retryMinMs = retryMinMs;
     this.#retryMaxMs = retryMaxMs;
     this.#ops = {
@@ -157,7 +182,7 @@ export class RedisLocker implements Locker {
    * Acquires `name` cluster-wide, waiting up to `waitTimeout` ms (0 tries once). The wait bounds
    * the time between attempts; a single attempt lasts as long as its Redis command.
    *
-   * @throws {InvalidKeyError} When `name` is not a non-empty string of at most 1024 bytes.
+   * @throws {InvalidKeyError} When `name` is not a non-empty string.
    * @throws {InvalidOptionsError} When `ttl` or `waitTimeout` is out of range.
    * @throws {LockTimeoutError} When the lock is still held after `waitTimeout`, with the last Redis
    *   error as `cause` if attempts failed.
@@ -193,9 +218,7 @@ export class RedisLocker implements Locker {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber === undefined) return;
-    if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
-    else subscriber.disconnect();
+    if (subscriber !== undefined) await closeConnection(subscriber);
   }
 
   async #acquire(name: string, ttl: number, waitTimeout: number): Promise<LockHandle> {

@@ -49,8 +49,8 @@ function trackTimers(): { stop(): Promise<number> } {
   };
 }
 
-/** Resolves `true` once `promise` settled within the current turns of the event loop, else `false`. */
-async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+/** Resolves `true` if `promise` settles within a few turns of the event loop, else `false`. */
+export async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
   let settled = false;
   promise.then(
     () => (settled = true),
@@ -173,10 +173,10 @@ export function lockerContract(
 
     it('keeps renewing a held lock past its ttl while the holder is alive', async () => {
       const name = lockName();
-      const handle = await locker.acquire(name, { ttl: 150, waitTimeout: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const handle = await locker.acquire(name, { ttl: 300, waitTimeout: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 800));
       assert.equal(handle.lost, false);
-      await assert.rejects(locker.acquire(name, { ttl: 150, waitTimeout: 0 }), LockTimeoutError);
+      await assert.rejects(locker.acquire(name, { ttl: 300, waitTimeout: 0 }), LockTimeoutError);
       await handle.release();
     });
 
@@ -221,7 +221,7 @@ export function lockerContract(
     it('rejects lock names that are not non-empty strings with InvalidKeyError', async () => {
       await assert.rejects(locker.acquire('', PATIENT), InvalidKeyError);
       await assert.rejects(locker.acquire(undefined as unknown as string, PATIENT), InvalidKeyError);
-      await assert.rejects(locker.acquire('x'.repeat(1025), PATIENT), InvalidKeyError);
+      await assert.rejects(locker.acquire(42 as unknown as string, PATIENT), InvalidKeyError);
     });
 
     it('on close, rejects waiters with a WarpError and marks held handles lost', async () => {
