@@ -15,7 +15,7 @@ import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
 import type { Store } from '../store/store.interface.js';
-import { SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
+import { LockTimeoutError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
 import { Cluster } from './cluster.js';
 import type { Envelope } from './envelope.js';
 import { HybridLogicalClock } from './hlc.js';
@@ -40,6 +40,8 @@ export const MISS: unique symbol = Symbol('warp:miss');
 
 /** Lock a StrongDistributed write holds while it persists and propagates. */
 const STRONG_WRITE_LOCK = { ttl: 10_000 } as const;
+/** Cross-process fill lock of `getOrSet`: renewed while the loader runs; waiters give up after 10 s. */
+const FILL_LOCK = { ttl: 10_000, waitTimeout: 10_000 } as const;
 
 /**
  * The framework-free engine: registry, cache, store, merge, cluster protocol and locks. The Nest
@@ -333,7 +335,43 @@ export class Warp {
     if (this.sharedTier) {
       const entry = await this.readSharedTier(key);
       if (entry !== undefined) return entry.value as T;
+      return this.computeAcrossProcesses(key, registration, loader, options);
     }
+    return this.computeHere(key, registration, loader, options);
+  }
+
+  /**
+   * With a shared cache tier, processes take a fill lock per key so one loader runs cluster-wide:
+   * a waiter that gets the lock finds the winner's value in the shared tier. A waiter that times
+   * out loads on its own rather than fail.
+   */
+  private async computeAcrossProcesses<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T> {
+    const lock = await this.acquireLock(`${this.namespace}:fill:${key}`, FILL_LOCK).catch((error: unknown) => {
+      if (error instanceof LockTimeoutError) return undefined;
+      throw error;
+    });
+    try {
+      if (lock !== undefined) {
+        const entry = await this.readSharedTier(key);
+        if (entry !== undefined) return entry.value as T;
+      }
+      return await this.computeHere(key, registration, loader, options);
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
+
+  private async computeHere<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T> {
     const started = performance.now();
     const value = await loader();
     this.metrics.load(registration.pattern, performance.now() - started);

@@ -78,6 +78,16 @@ for (const busKind of ['redis', 'transport'] as const) {
       await eventually(async () => (await nodes[0].call<string[]>('peers')).includes('node-1'), 10_000);
     });
 
+    it('calls the loader once cluster-wide for 999 concurrent cold getOrSet calls spread over three processes', async () => {
+      const before = await Promise.all(nodes.map((n) => n.call<number>('loaderCalls')));
+      const calls = nodes.flatMap((n) => Array.from({ length: 333 }, () => n.call<string>('getOrSet', 'stampede:1', 50)));
+      const values = await Promise.all(calls);
+      const after = await Promise.all(nodes.map((n) => n.call<number>('loaderCalls')));
+      const loads = after.reduce((sum, n, i) => sum + n - before[i], 0);
+      assert.equal(loads, 1);
+      assert.equal(new Set(values).size, 1);
+    });
+
     it('recovers after its bus connection is killed (CLIENT KILL) without serving a missed invalidation', async () => {
       await nodes[0].call('set', 'ev:kill', 'old');
       assert.equal(await nodes[1].call('get', 'ev:kill'), 'old');
