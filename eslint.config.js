@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/**', 'dist/**', 'node_modules/**'] },
+  { ignores: ['build/**', 'dist/**', 'node_modules/**', '.build-*/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
