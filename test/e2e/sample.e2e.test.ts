@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { AppModule } from '../../sample/app.module.js';
+import { skipUnless } from '../helpers/services.js';
+
+async function json(url: string, init?: RequestInit): Promise<any> {
+  const response = await fetch(url, init);
+  return response.json();
+}
+
+describe('the sample app on the embedded in-memory defaults', () => {
+  let app: INestApplication;
+  let url: string;
+  before(async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+  after(() => app.close());
+
+  it('serves products read-through: the repository is read once', async () => {
+    const first = await json(`${url}/products/1`);
+    const second = await json(`${url}/products/1`);
+    assert.equal(first.product.name, 'Desk lamp');
+    assert.equal(second.repositoryReads, first.repositoryReads);
+  });
+
+  it('updates and evicts products through the decorators', async () => {
+    await fetch(`${url}/products/2`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Pen', price: 2 }) });
+    assert.equal((await json(`${url}/products/2`)).product.name, 'Pen');
+    await fetch(`${url}/products/2`, { method: 'DELETE' });
+    assert.equal((await fetch(`${url}/products/2`)).status, 404);
+  });
+
+  it('adds increments with the counter merge function', async () => {
+    const start = (await json(`${url}/counter`)).counter;
+    await fetch(`${url}/counter/incr?by=2`, { method: 'POST' });
+    await fetch(`${url}/counter/incr?by=3`, { method: 'POST' });
+    assert.equal((await json(`${url}/counter`)).counter, start + 5);
+  });
+});
+
+const skip = await skipUnless('redis');
+const main = fileURLToPath(new URL('../../sample/main.js', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startSample(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: String(port), WARP_REDIS_URL: 'redis://127.0.0.1:6379' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Keep reading stdout for the child's whole life: a closed pipe would kill it with EPIPE.
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Warp sample listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`sample exited with ${code}: ${out}`)));
+  });
+  return child;
+}
+
+describe('two sample nodes on Redis', { skip }, () => {
+  const nodes: ChildProcess[] = [];
+  const ports: number[] = [];
+  before(async () => {
+    const redis = new Redis();
+    const stale = await redis.keys('warp-sample:*');
+    if (stale.length) await redis.del(...stale);
+    redis.disconnect();
+    for (let i = 0; i < 2; i++) {
+      ports.push(await freePort());
+      nodes.push(await startSample(ports[i]));
+    }
+  });
+  after(async () => {
+    for (const node of nodes) {
+      node.kill('SIGTERM');
+      await once(node, 'exit');
+    }
+  });
+
+  it('reads on one node a value changed on the other', async () => {
+    const [a, b] = ports.map((port) => `http://127.0.0.1:${port}`);
+    await json(`${b}/products/1`); // node B caches the original
+    await fetch(`${a}/products/1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Lamp v2', price: 45 }) });
+    let name = '';
+    for (let i = 0; i < 100 && name !== 'Lamp v2'; i++) {
+      name = (await json(`${b}/products/1`)).product.name;
+      if (name !== 'Lamp v2') await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(name, 'Lamp v2');
+  });
+
+  it('merges counter increments made on both nodes', async () => {
+    const [a, b] = ports.map((port) => `http://127.0.0.1:${port}`);
+    await Promise.all([fetch(`${a}/counter/incr?by=1`, { method: 'POST' }), fetch(`${b}/counter/incr?by=2`, { method: 'POST' })]);
+    assert.equal((await json(`${a}/counter`)).counter, 3);
+    assert.equal((await json(`${b}/counter`)).counter, 3);
+  });
+});
