@@ -1,13 +1,5 @@
 import { BusError } from '../warp.errors.js';
-import { ChannelRegistry, type ChannelTransport } from './channel-registry.js';
-import { ConnectionState } from './connection-state.js';
-import type { SyncBus } from './sync-bus.interface.js';
-
-/** In memory, a channel needs nothing on a wire to become active. */
-const IN_PROCESS: ChannelTransport = {
-  subscribe: () => Promise.resolve(),
-  unsubscribe: () => Promise.resolve(),
-};
+import { BaseSyncBus } from './base-sync-bus.js';
 
 interface Delivery {
   readonly node: MemoryBusNode;
@@ -74,22 +66,16 @@ export class MemoryBusHub {
  * One node's view of a `MemoryBus`, from `bus.node()`: its own subscriptions and its own link, so
  * a test can cut this node off (`disconnect()`) while the rest of the cluster keeps talking.
  */
-export class MemoryBusNode implements SyncBus {
-  private readonly state = new ConnectionState();
-  private readonly registry = new ChannelRegistry(IN_PROCESS);
+export class MemoryBusNode extends BaseSyncBus {
   private linkUp = true;
   private joined = false;
-  private closed = false;
 
   /** @internal Use `new MemoryBus()` and `bus.node()`. */
-  constructor(protected readonly hub: MemoryBusHub) {}
-
-  /** True after `connect()` (or a first publish or subscribe) while the link is up and not closed. */
-  get connected(): boolean {
-    return this.state.connected;
+  constructor(protected readonly hub: MemoryBusHub) {
+    super('MemoryBus node');
   }
 
-  /** Joins the bus. Idempotent. @throws BusError once closed. */
+  /** Joins the bus; `connected` is then true while the link is up. Idempotent. @throws BusError once closed. */
   async connect(): Promise<void> {
     this.ensureOpen('connect');
     if (!this.joined) {
@@ -106,7 +92,7 @@ export class MemoryBusNode implements SyncBus {
    */
   async publish(channel: string, payload: Uint8Array): Promise<void> {
     if (!this.joined) await this.connect();
-    this.ensureOpen('publish');
+    this.ensureOpen(`publish on "${channel}"`, channel);
     if (!this.linkUp) {
       throw new BusError(`Cannot publish on "${channel}": this MemoryBus node is disconnected (disconnect() test hook)`, {
         key: channel,
@@ -115,25 +101,14 @@ export class MemoryBusNode implements SyncBus {
     this.hub.publish(channel, payload);
   }
 
-  /** Subscribes; active as soon as it resolves. @throws BusError once closed. */
-  async subscribe(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>> {
-    if (!this.joined) await this.connect();
-    this.ensureOpen('subscribe');
-    return this.registry.add(channel, handler);
-  }
+  // In memory, a channel needs nothing on a wire to become active.
+  protected async subscribeChannel(): Promise<void> {}
 
-  /** Listeners are called synchronously by `disconnect()` and `reconnect()`. */
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
-  }
+  protected async unsubscribeChannel(): Promise<void> {}
 
-  /** Leaves the bus for good: drops this node's subscriptions and listeners. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /** Leaves the bus for good (`close()`): later messages are not queued for this node. */
+  protected async release(): Promise<void> {
     this.hub.leave(this);
-    this.registry.clear();
-    this.state.reset();
   }
 
   /**
@@ -171,10 +146,6 @@ export class MemoryBusNode implements SyncBus {
   /** @internal Runs this node's handlers of `channel`, unless it was cut off meanwhile. */
   deliver(channel: string, payload: Uint8Array): void {
     if (this.linkUp && !this.closed) this.registry.dispatch(channel, payload);
-  }
-
-  private ensureOpen(operation: string): void {
-    if (this.closed) throw new BusError(`Cannot ${operation}: this MemoryBus node is closed`);
   }
 }
 

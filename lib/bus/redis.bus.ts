@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { BusError } from '../warp.errors.js';
-import { ChannelRegistry } from './channel-registry.js';
-import { ConnectionState } from './connection-state.js';
-import type { SyncBus } from './sync-bus.interface.js';
+import { BaseSyncBus } from './base-sync-bus.js';
 
 /** Options of a {@link RedisBus}. */
 export interface RedisBusOptions {
@@ -34,15 +32,12 @@ function toBuffer(payload: Uint8Array): Buffer {
  * const redis = new Redis();
  * WarpModule.forRoot({ bus: new RedisBus(redis) });
  */
-export class RedisBus implements SyncBus {
-  private readonly state = new ConnectionState();
-  private readonly registry: ChannelRegistry;
+export class RedisBus extends BaseSyncBus {
   private readonly connectionName: string;
   private subscriber?: Redis | Cluster;
   private opening?: Promise<void>;
   /** Bumped on every (re)connection, so a resubscription overtaken by a newer one reports nothing. */
   private readyCount = 0;
-  private closed = false;
 
   /**
    * @param client an ioredis client you own; the bus publishes on it and duplicates it for its
@@ -52,20 +47,8 @@ export class RedisBus implements SyncBus {
     private readonly client: Redis | Cluster,
     options: RedisBusOptions = {},
   ) {
+    super('RedisBus');
     this.connectionName = options.connectionName ?? DEFAULT_CONNECTION_NAME;
-    this.registry = new ChannelRegistry({
-      subscribe: async (channel) => {
-        await this.subscriber!.subscribe(channel);
-      },
-      unsubscribe: async (channel) => {
-        if (!this.closed) await this.subscriber!.unsubscribe(channel);
-      },
-    });
-  }
-
-  /** Whether the subscriber connection is up and subscribed to every channel. */
-  get connected(): boolean {
-    return this.state.connected;
   }
 
   /**
@@ -83,34 +66,24 @@ export class RedisBus implements SyncBus {
 
   /** Publishes on the user's client. @throws BusError when Redis refuses or the bus is closed. */
   async publish(channel: string, payload: Uint8Array): Promise<void> {
-    if (this.closed) throw new BusError(`Cannot publish on "${channel}": this RedisBus is closed`, { key: channel });
+    this.ensureOpen(`publish on "${channel}"`, channel);
     try {
       await this.client.publish(channel, toBuffer(payload));
     } catch (error) {
-      throw new BusError(`Publishing on Redis channel "${channel}" failed: ${(error as Error).message}`, {
-        key: channel,
-        cause: error,
-      });
+      throw this.publishFailed(channel, 'Redis', error);
     }
   }
 
-  /** Subscribes (connecting first if needed); resolves once Redis confirmed the subscription. */
-  async subscribe(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>> {
-    await this.connect();
-    if (this.closed) throw new BusError(`Cannot subscribe to "${channel}": this RedisBus is closed`, { key: channel });
-    return this.registry.add(channel, handler);
+  protected async subscribeChannel(channel: string): Promise<void> {
+    await this.subscriber!.subscribe(channel);
   }
 
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
+  protected async unsubscribeChannel(channel: string): Promise<void> {
+    if (!this.closed) await this.subscriber!.unsubscribe(channel);
   }
 
-  /** Closes the subscriber connection the bus opened; the user's client stays open. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.registry.clear();
-    this.state.reset();
+  /** Closes the subscriber connection the bus opened; the user's client stays open. */
+  protected async release(): Promise<void> {
     const subscriber = this.subscriber;
     if (subscriber === undefined) return;
     subscriber.removeAllListeners();

@@ -16,9 +16,7 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import type { Subscription as RxSubscription } from 'rxjs';
 import { BusError, InvalidOptionsError } from '../warp.errors.js';
-import { ChannelRegistry } from './channel-registry.js';
-import { ConnectionState } from './connection-state.js';
-import type { SyncBus } from './sync-bus.interface.js';
+import { BaseSyncBus } from './base-sync-bus.js';
 
 type WithTransport<T extends { transport?: unknown; options?: unknown }> = {
   transport: NonNullable<T['transport']>;
@@ -176,9 +174,7 @@ function mqttReceiver(server: ServerMqtt, options: MqttOptions['options']): Rece
  * // or, outside Nest's DI:
  * const bus = new TransportBus({ transport: Transport.MQTT, options: { url: 'mqtt://broker:1883' } });
  */
-export class TransportBus implements SyncBus {
-  private readonly state = new ConnectionState();
-  private readonly registry: ChannelRegistry;
+export class TransportBus extends BaseSyncBus {
   private readonly statusSubscriptions: RxSubscription[] = [];
   private receiver?: Receiver;
   private server?: AnyServer;
@@ -188,40 +184,16 @@ export class TransportBus implements SyncBus {
   private clientUp = false;
   /** Bumped on every server status change, so a confirmation overtaken by a newer status reports nothing. */
   private serverStatusCount = 0;
-  private closed = false;
 
   /** @throws InvalidOptionsError when `transport` is not Redis, NATS or MQTT. */
   constructor(private readonly options: TransportBusOptions) {
+    super('TransportBus');
     if (!isTransportBusOptions(options) || !(Number(options.transport) in SUPPORTED_TRANSPORTS)) {
       throw new InvalidOptionsError(
         `Invalid bus transport ${String((options as { transport?: unknown } | undefined)?.transport)}: ` +
           'expected Transport.REDIS, Transport.NATS or Transport.MQTT',
       );
     }
-    this.registry = new ChannelRegistry({
-      subscribe: async (channel) => {
-        const receiver = this.receiver!;
-        const handler = async (data: unknown) => this.receive(channel, data);
-        receiver.server.addHandler(channel, handler as MessageHandler, true);
-        try {
-          await receiver.subscribe(channel);
-        } catch (error) {
-          receiver.server.getHandlers().delete(channel);
-          throw new BusError(`Subscribing to "${channel}" failed: ${(error as Error).message}`, { key: channel, cause: error });
-        }
-      },
-      unsubscribe: async (channel) => {
-        const receiver = this.receiver;
-        if (this.closed || receiver === undefined) return;
-        await receiver.unsubscribe(channel);
-        receiver.server.getHandlers().delete(channel);
-      },
-    });
-  }
-
-  /** Whether both the receiving server and the publishing client are connected. */
-  get connected(): boolean {
-    return this.state.connected;
   }
 
   /**
@@ -248,41 +220,35 @@ export class TransportBus implements SyncBus {
    */
   async publish(channel: string, payload: Uint8Array): Promise<void> {
     await this.connect();
-    const client = this.client;
-    if (this.closed || client === undefined) {
-      throw new BusError(`Cannot publish on "${channel}": this TransportBus is closed`, { key: channel });
-    }
+    this.ensureOpen(`publish on "${channel}"`, channel);
+    const client = this.client!;
     const data = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
     try {
       await new Promise<void>((resolve, reject) => {
         client.emit(channel, data).subscribe({ error: reject, complete: resolve });
       });
     } catch (error) {
-      throw new BusError(`Publishing on "${channel}" over ${this.transportName} failed: ${String((error as Error)?.message ?? error)}`, {
-        key: channel,
-        cause: error,
-      });
+      throw this.publishFailed(channel, this.transportName, error);
     }
   }
 
-  /** Subscribes (connecting first if needed); resolves once the broker confirmed the subscription. */
-  async subscribe(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>> {
-    await this.connect();
-    if (this.closed) throw new BusError(`Cannot subscribe to "${channel}": this TransportBus is closed`, { key: channel });
-    return this.registry.add(channel, handler);
+  protected async subscribeChannel(channel: string): Promise<void> {
+    const receiver = this.receiver!;
+    const handler = async (data: unknown) => this.receive(channel, data);
+    receiver.server.addHandler(channel, handler as MessageHandler, true);
+    try {
+      await receiver.subscribe(channel);
+    } catch (error) {
+      receiver.server.getHandlers().delete(channel);
+      throw new BusError(`Subscribing to "${channel}" failed: ${(error as Error).message}`, { key: channel, cause: error });
+    }
   }
 
-  onConnectionChange(listener: (connected: boolean) => void): () => void {
-    return this.state.onChange(listener);
-  }
-
-  /** Closes the server strategy and the client the bus created (never a `client` you passed). Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.registry.clear();
-    this.state.reset();
-    await this.release();
+  protected async unsubscribeChannel(channel: string): Promise<void> {
+    const receiver = this.receiver;
+    if (this.closed || receiver === undefined) return;
+    await receiver.unsubscribe(channel);
+    receiver.server.getHandlers().delete(channel);
   }
 
   private get transportName(): string {
@@ -386,8 +352,11 @@ export class TransportBus implements SyncBus {
     if (this.closed) throw new BusError('The TransportBus was closed while connecting');
   }
 
-  /** Closes what the bus opened; safe to call at any stage of `open()`. */
-  private async release(): Promise<void> {
+  /**
+   * Closes the server strategy and the client the bus created (never a `client` you passed); safe
+   * at any stage of `open()`.
+   */
+  protected async release(): Promise<void> {
     for (const subscription of this.statusSubscriptions.splice(0)) subscription.unsubscribe();
     const { receiver, server, client } = this;
     this.receiver = this.server = this.client = undefined;

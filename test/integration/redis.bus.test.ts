@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { BusError } from '../../lib/warp.errors.js';
-import { BusInbox, ConnectionLog } from '../helpers/bus-inbox.js';
+import { checkRecoveryFromKilledConnections, connectionIdsNamed } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
 import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
 
@@ -29,13 +29,6 @@ syncBusContract(
   { skip },
 );
 
-/** The id of the connection named `name`, from `CLIENT LIST`. */
-async function clientIdByName(admin: Redis, name: string): Promise<string> {
-  const list = (await admin.client('LIST')) as string;
-  const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
-  assert.ok(line, `no connection named ${name}`);
-  return /(?:^|\s)id=(\d+)/.exec(line)![1];
-}
 
 describe('RedisBus', { skip }, () => {
   const clients: Redis[] = [];
@@ -54,32 +47,19 @@ describe('RedisBus', { skip }, () => {
     const admin = client();
     const bus = new RedisBus(user, { connectionName: name });
     await bus.subscribe(`warp.test-${randomUUID()}.sync`, () => undefined);
-    await clientIdByName(admin, name);
+    assert.equal((await connectionIdsNamed(admin, name)).length, 1);
     await bus.close();
     assert.equal(user.status, 'ready');
     assert.equal(await user.ping(), 'PONG');
-    const list = (await admin.client('LIST')) as string;
-    assert.equal(list.includes(` name=${name} `), false);
+    assert.deepEqual(await connectionIdsNamed(admin, name), []);
   });
 
   it('reports a killed subscriber connection as disconnected, resubscribes, reports connected, and delivers again', async () => {
     const name = `warp-bus-test-${randomUUID()}`;
-    const admin = client();
     const bus = new RedisBus(client(), { connectionName: name });
     const publisher = new RedisBus(client());
-    const channel = `warp.test-${randomUUID()}.sync`;
-    const inbox = new BusInbox();
     try {
-      await bus.subscribe(channel, inbox.handler);
-      await publisher.publish(channel, Buffer.from('before'));
-      await inbox.take(1);
-      const log = new ConnectionLog(bus);
-      // Only this connection: other suites share the Redis and their subscribers must survive.
-      await admin.client('KILL', 'ID', await clientIdByName(admin, name));
-      await log.until([false, true]);
-      assert.equal(bus.connected, true);
-      await publisher.publish(channel, Buffer.from('after'));
-      assert.deepEqual((await inbox.take(2)).map(String), ['before', 'after']);
+      await checkRecoveryFromKilledConnections({ bus, publisher, admin: client(), name, connections: 1 });
     } finally {
       await Promise.all([bus.close(), publisher.close()]);
     }

@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import { MemoryBus } from '../../lib/bus/memory.bus.js';
 import { isTransportBusOptions, TransportBus, type TransportBusOptions } from '../../lib/bus/transport.bus.js';
 import { BusError, InvalidOptionsError } from '../../lib/warp.errors.js';
-import { BusInbox, ConnectionLog } from '../helpers/bus-inbox.js';
+import { BusInbox } from '../helpers/bus-inbox.js';
+import { checkRecoveryFromKilledConnections } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
 import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
 
@@ -94,24 +95,9 @@ describe('TransportBus over Transport.REDIS, connection loss', { skip: skips.red
     });
     const publisher = new TransportBus({ transport: Transport.REDIS, options: { ...SERVICES.redis } });
     const admin = new Redis(SERVICES.redis);
-    const channel = `warp.test-${randomUUID().slice(0, 8)}.sync`;
-    const inbox = new BusInbox();
     try {
-      await bus.subscribe(channel, inbox.handler);
-      await publisher.publish(channel, Buffer.from('before'));
-      await inbox.take(1);
-      const log = new ConnectionLog(bus);
-      const list = (await admin.client('LIST')) as string;
-      const ids = list
-        .split('\n')
-        .filter((line) => line.includes(` name=${name} `))
-        .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
-      assert.equal(ids.length, 4, 'the Nest Redis server and client each open a publisher and a subscriber');
-      // Only this bus's connections: other suites share the Redis.
-      for (const id of ids) await admin.client('KILL', 'ID', id);
-      await log.until([false, true]);
-      await publisher.publish(channel, Buffer.from('after'));
-      assert.deepEqual((await inbox.take(2)).map(String), ['before', 'after']);
+      // The Nest Redis server strategy and client each open a publisher and a subscriber.
+      await checkRecoveryFromKilledConnections({ bus, publisher, admin, name, connections: 4 });
     } finally {
       await Promise.all([bus.close(), publisher.close()]);
       await admin.quit();

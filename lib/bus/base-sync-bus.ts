@@ -1,0 +1,70 @@
+import { BusError } from '../warp.errors.js';
+import { ChannelRegistry } from './channel-registry.js';
+import { ConnectionState } from './connection-state.js';
+import type { SyncBus } from './sync-bus.interface.js';
+
+/**
+ * What every backend shares: handlers per channel with one wire subscription each, the
+ * `connected` flag and its listeners, and an idempotent `close()`. A backend supplies the
+ * connection (`connect`, `release`), `publish`, and what a channel's first subscription and last
+ * unsubscription do on the wire.
+ */
+export abstract class BaseSyncBus implements SyncBus {
+  protected readonly state = new ConnectionState();
+  protected readonly registry = new ChannelRegistry({
+    subscribe: (channel) => this.subscribeChannel(channel),
+    unsubscribe: (channel) => this.unsubscribeChannel(channel),
+  });
+  protected closed = false;
+
+  /** @param name how errors name this bus, e.g. `RedisBus`. */
+  protected constructor(private readonly name: string) {}
+
+  get connected(): boolean {
+    return this.state.connected;
+  }
+
+  abstract connect(): Promise<void>;
+
+  abstract publish(channel: string, payload: Uint8Array): Promise<void>;
+
+  /** Subscribes (connecting first if needed); resolves once the subscription is active. @throws BusError once closed. */
+  async subscribe(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>> {
+    await this.connect();
+    this.ensureOpen(`subscribe to "${channel}"`, channel);
+    return this.registry.add(channel, handler);
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    return this.state.onChange(listener);
+  }
+
+  /** Drops every handler and listener, then releases what the bus opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.registry.clear();
+    this.state.reset();
+    await this.release();
+  }
+
+  /** Makes the transport deliver `channel`; resolves once the broker confirmed. */
+  protected abstract subscribeChannel(channel: string): Promise<void>;
+
+  /** Stops delivery of `channel` on the transport (nothing to do once closed). */
+  protected abstract unsubscribeChannel(channel: string): Promise<void>;
+
+  /** Closes the connections the bus opened (never a client the user passed in). */
+  protected abstract release(): Promise<void>;
+
+  /** @throws BusError naming the operation when the bus is closed. */
+  protected ensureOpen(operation: string, channel?: string): void {
+    if (this.closed) throw new BusError(`Cannot ${operation}: this ${this.name} is closed`, { key: channel });
+  }
+
+  /** A `BusError` for a publish the transport refused, keeping its error as `cause`. */
+  protected publishFailed(channel: string, transport: string, error: unknown): BusError {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new BusError(`Publishing on "${channel}" over ${transport} failed: ${reason}`, { key: channel, cause: error });
+  }
+}
