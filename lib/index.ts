@@ -39,7 +39,8 @@ export { DEFAULT_LOCK_OPTIONS, resolveLockOptions } from './lock/lock-options.js
 export { MergeEngine, type MergeFn } from './merge/merge.engine.js';
 export { JsonCodec } from './codec/json.codec.js';
 export type { Codec } from './codec/codec.interface.js';
-export { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
+export { NOOP_METRICS, type ObservedWarp, type WarpMetrics } from './metrics/warp-metrics.interface.js';
+export { PrometheusWarpMetrics, type PrometheusWarpMetricsOptions } from './metrics/prometheus.metrics.js';
 
 // Options and results
 export type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';

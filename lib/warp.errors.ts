@@ -74,3 +74,8 @@ export class BusError extends WarpError {
 export class WarpClosedError extends WarpError {
   static override readonly code = 'E_WARP_CLOSED';
 }
+
+/** A watch-bus payload does not fit in one bus message (`maxMessageBytes` of the protocol). */
+export class PayloadTooLargeError extends WarpError {
+  static override readonly code = 'E_WARP_PAYLOAD_TOO_LARGE';
+}

@@ -14,13 +14,23 @@ import { Store } from './store/store.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 import { WARP_MODULE_OPTIONS } from './warp.module-definition.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
+
+/** The metrics sink built once from the `metrics` option, shared by the default cache and the engine. */
+const WARP_METRICS = Symbol('WARP_METRICS');
 
 /**
  * One provider per port, each defaulting to its embedded in-memory backend, so any of them can be
  * replaced through options or `Test.overrideProvider(Store)`. The engine is built from them.
  */
 export const warpProviders: Provider[] = [
-  { provide: Cache, useFactory: (o: WarpModuleOptions) => o.cache ?? new MemoryCache(), inject: [WARP_MODULE_OPTIONS] },
+  { provide: WARP_METRICS, useFactory: (o: WarpModuleOptions) => createMetrics(o.metrics) ?? NOOP_METRICS, inject: [WARP_MODULE_OPTIONS] },
+  {
+    provide: Cache,
+    useFactory: (o: WarpModuleOptions, metrics: WarpMetrics) =>
+      o.cache ?? new MemoryCache({ onEvict: (count, reason) => metrics.evictions(count, reason) }),
+    inject: [WARP_MODULE_OPTIONS, WARP_METRICS],
+  },
   { provide: Store, useFactory: (o: WarpModuleOptions) => o.store ?? new MemoryStore(), inject: [WARP_MODULE_OPTIONS] },
   {
     provide: SyncBus,
@@ -34,7 +44,7 @@ export const warpProviders: Provider[] = [
   { provide: Locker, useFactory: (o: WarpModuleOptions) => o.locks ?? new MemoryLocker(), inject: [WARP_MODULE_OPTIONS] },
   {
     provide: WARP_INSTANCE,
-    useFactory: (options: WarpModuleOptions, cache: Cache, store: Store, bus: SyncBus, merge: MergeEngine, locks: Locker) =>
+    useFactory: (options: WarpModuleOptions, cache: Cache, store: Store, bus: SyncBus, merge: MergeEngine, locks: Locker, metrics: WarpMetrics) =>
       new Warp({
         ...options,
         cache,
@@ -42,9 +52,9 @@ export const warpProviders: Provider[] = [
         bus,
         merge,
         locks,
-        metrics: createMetrics(options.metrics),
+        metrics,
         logger: new Logger('Warp'),
       }),
-    inject: [WARP_MODULE_OPTIONS, Cache, Store, SyncBus, MergeEngine, Locker],
+    inject: [WARP_MODULE_OPTIONS, Cache, Store, SyncBus, MergeEngine, Locker, WARP_METRICS],
   },
 ];

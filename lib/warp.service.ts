@@ -4,6 +4,10 @@ import type { Mode } from './core/mode.js';
 import type { GetOrSetOptions, Warp } from './core/warp.js';
 import type { LockHandle, LockOptions } from './lock/locker.interface.js';
 import type { WarmupReport } from './interfaces/warmup-report.interface.js';
+import type { Lease } from './lease/lease-manager.js';
+import type { Versioned } from './versioned/versioned-cache.js';
+import type { WatchOptions } from './watch/watch-bus.js';
+import type { WatchSubscription, WatchTarget } from './watch/watch-subscription.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 
 /**
@@ -67,6 +71,46 @@ export class WarpService {
   /** @see Warp.withLock */
   withLock<T>(name: string, fn: (handle: LockHandle) => T | Promise<T>, options?: LockOptions): Promise<T> {
     return this.engine.withLock(name, fn, options);
+  }
+
+  /** @see Warp.grantLease */
+  grantLease(ttlMs: number): Promise<Lease> {
+    return this.engine.grantLease(ttlMs);
+  }
+
+  /** @see Warp.attachKey */
+  attachKey(leaseId: string, key: string): Promise<void> {
+    return this.engine.attachKey(leaseId, key);
+  }
+
+  /** @see Warp.renewLease */
+  renewLease(leaseId: string): Promise<Lease> {
+    return this.engine.renewLease(leaseId);
+  }
+
+  /** @see Warp.revokeLease */
+  revokeLease(leaseId: string): Promise<void> {
+    return this.engine.revokeLease(leaseId);
+  }
+
+  /** @see Warp.history */
+  history<T>(key: string): Promise<Versioned<T>[]> {
+    return this.engine.history<T>(key);
+  }
+
+  /** @see Warp.getAt */
+  getAt<T>(key: string, at: Date | number): Promise<T | undefined> {
+    return this.engine.getAt<T>(key, at);
+  }
+
+  /** @see Warp.publish */
+  publish(topic: string, payload: Uint8Array): Promise<void> {
+    return this.engine.publish(topic, payload);
+  }
+
+  /** @see Warp.watch */
+  watch(target: WatchTarget, options?: WatchOptions): WatchSubscription {
+    return this.engine.watch(target, options);
   }
 
   /** @see Warp.warmup */

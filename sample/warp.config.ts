@@ -38,7 +38,7 @@ class SampleRedisModule implements OnApplicationShutdown {
  * several with different `PORT`s and they stay consistent.
  */
 export function warpForSample(): DynamicModule {
-  if (!process.env.WARP_REDIS_URL) return WarpModule.forRoot({ keys });
+  if (!process.env.WARP_REDIS_URL) return WarpModule.forRoot({ keys, metrics: true });
   return WarpModule.forRootAsync({
     imports: [SampleRedisModule],
     inject: [SAMPLE_REDIS],
@@ -46,6 +46,7 @@ export function warpForSample(): DynamicModule {
       namespace: 'warp-sample',
       nodeId: `sample-${process.env.PORT ?? 3000}`,
       keys,
+      metrics: true,
       cache: new TieredCache(new MemoryCache(), new RedisCache(redis, { prefix: 'warp-sample:cache:' })),
       store: new RedisStore(redis, { prefix: 'warp-sample:store:' }),
       bus: new RedisBus(redis),

@@ -11,6 +11,8 @@ export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
   warmupConcurrency: 16,
   invalidationDelay: 2,
   heartbeatInterval: 1_000,
+  versions: { maxVersions: 10, maxEntries: 10_000 },
+  watch: { bufferSize: 1_024 },
 };
 
 /** Options after defaults, validated. */
@@ -22,6 +24,8 @@ export interface ResolvedWarpOptions {
   warmupConcurrency: number;
   invalidationDelay: number;
   heartbeatInterval: number;
+  versions: { maxVersions: number; maxEntries: number };
+  watch: { bufferSize: number };
 }
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,6 +46,11 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     warmupConcurrency: options.warmupConcurrency ?? WARP_DEFAULTS.warmupConcurrency,
     invalidationDelay: options.invalidationDelay ?? WARP_DEFAULTS.invalidationDelay,
     heartbeatInterval: options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval,
+    versions: {
+      maxVersions: options.versions?.maxVersions ?? WARP_DEFAULTS.versions.maxVersions,
+      maxEntries: options.versions?.maxEntries ?? WARP_DEFAULTS.versions.maxEntries,
+    },
+    watch: { bufferSize: options.watch?.bufferSize ?? WARP_DEFAULTS.watch.bufferSize },
   };
   if (typeof resolved.namespace !== 'string' || !NAMESPACE.test(resolved.namespace)) {
     fail('namespace', 'a string of 1-64 letters, digits, "_" or "-"', resolved.namespace);
@@ -54,6 +63,12 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
   positive('warmupConcurrency', resolved.warmupConcurrency, true);
   nonNegative('defaultTtl', resolved.defaultTtl);
   nonNegative('invalidationDelay', resolved.invalidationDelay);
+  for (const name of ['versions', 'watch'] as const) {
+    if (options[name] !== undefined && (options[name] === null || typeof options[name] !== 'object')) fail(name, 'an object', options[name]);
+  }
+  positive('versions.maxVersions', resolved.versions.maxVersions, true);
+  positive('versions.maxEntries', resolved.versions.maxEntries, true);
+  positive('watch.bufferSize', resolved.watch.bufferSize, true);
   if (resolved.quorum !== 'all' && !(Number.isInteger(resolved.quorum) && resolved.quorum >= 0)) {
     fail('quorum', `'all' or an integer >= 0`, resolved.quorum);
   }

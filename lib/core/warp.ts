@@ -74,6 +74,7 @@ export class Warp {
   /** Whether `cache.get` can find what `cache.peek` cannot (a shared tier behind the local one). */
   private readonly sharedTier: boolean;
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  private readonly detachMetrics?: () => void;
   private startPromise?: Promise<void>;
 
   constructor(options: WarpOptions = {}) {
@@ -108,6 +109,7 @@ export class Warp {
       },
     );
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
+    this.detachMetrics = this.metrics.observe?.(this);
   }
 
   /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
@@ -300,6 +302,7 @@ export class Warp {
     this.state = 'closed';
     await this.startPromise?.catch(() => undefined);
     await this.cluster.close();
+    this.detachMetrics?.();
     await Promise.allSettled([this.locker.close(), this.cache.close?.(), this.bus.close()]);
   }
 
@@ -447,6 +450,7 @@ export class Warp {
     try {
       return await this.store.get(key);
     } catch (error) {
+      this.metrics.storeError?.(this.patternOf(key), 'read');
       throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
     }
   }
@@ -456,6 +460,7 @@ export class Warp {
       await this.store.set(key, value);
     } catch (error) {
       if (error instanceof SerializationError) throw error;
+      this.metrics.storeError?.(this.patternOf(key), 'write');
       throw new StoreError(`Store write of "${key}" failed; the cache and peers were left untouched: ${messageOf(error)}`, {
         key,
         cause: error,
@@ -481,6 +486,11 @@ export class Warp {
     } catch (error) {
       this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
     }
+  }
+
+  /** The metric label of `key`: its registration pattern, never the raw key. */
+  private patternOf(key: string): string {
+    return this.registry.resolve(key)?.pattern ?? 'unregistered';
   }
 
   private markStale(key: string): void {

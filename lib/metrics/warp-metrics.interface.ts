@@ -18,6 +18,24 @@ export interface WarpMetrics {
   leaseRevoked(): void;
   validator(outcome: 'checked' | 'mismatch' | 'healed', count: number): void;
   failSafeServed(pattern: string): void;
+  /**
+   * The store (or a shared cache tier on the read path) failed or timed out. Optional: sinks
+   * written before it existed keep working.
+   */
+  storeError?(pattern: string, operation: 'read' | 'write'): void;
+  /**
+   * Called once by the engine it is given to, so gauges (cache size, bus connected, members) can
+   * be read at scrape time instead of on the hot path. Returns the function that detaches it,
+   * called when the engine closes. Optional.
+   */
+  observe?(target: ObservedWarp): () => void;
+}
+
+/** What a metrics sink may read from an engine at scrape time (structural, to avoid an import cycle). */
+export interface ObservedWarp {
+  readonly nodeId: string;
+  readonly cache: { readonly size?: number };
+  readonly cluster: { readonly connected: boolean; livePeers(): string[] };
 }
 
 const noop = (): void => {};
@@ -38,4 +56,5 @@ export const NOOP_METRICS: WarpMetrics = {
   leaseRevoked: noop,
   validator: noop,
   failSafeServed: noop,
+  storeError: noop,
 };
