@@ -37,6 +37,10 @@ export { RedisLocker, type RedisLockerOptions } from './lock/redis.locker.js';
 export { withLock } from './lock/with-lock.js';
 export { DEFAULT_LOCK_OPTIONS, resolveLockOptions } from './lock/lock-options.js';
 export { MergeEngine, type MergeFn } from './merge/merge.engine.js';
+export { LeaseManager, type Lease } from './lease/lease-manager.js';
+export { VersionedCache, VERSIONED_DEFAULTS, type Versioned, type VersionedCacheOptions } from './versioned/versioned-cache.js';
+export { WatchBus, DEFAULT_WATCH_BUFFER_SIZE, type WatchOptions } from './watch/watch-bus.js';
+export { WatchSubscription, type WatchEvent, type WatchTarget } from './watch/watch-subscription.js';
 export { JsonCodec } from './codec/json.codec.js';
 export type { Codec } from './codec/codec.interface.js';
 export { NOOP_METRICS, type ObservedWarp, type WarpMetrics } from './metrics/warp-metrics.interface.js';
@@ -56,6 +60,7 @@ export {
   LeaseNotFoundError,
   LockLostError,
   LockTimeoutError,
+  PayloadTooLargeError,
   QuorumNotReachedError,
   SerializationError,
   StoreError,

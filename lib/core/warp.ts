@@ -11,6 +11,10 @@ import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.j
 import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
 import { withLock } from '../lock/with-lock.js';
 import { MemoryLocker } from '../lock/memory.locker.js';
+import { LeaseManager, type Lease } from '../lease/lease-manager.js';
+import { VersionedCache, type Versioned } from '../versioned/versioned-cache.js';
+import { WatchBus, type WatchOptions } from '../watch/watch-bus.js';
+import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription.js';
 import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
@@ -64,6 +68,12 @@ export class Warp {
   readonly mergeEngine: MergeEngine;
   readonly locker: Locker;
   readonly cluster: Cluster;
+  /** Leases whose revocation or expiry invalidates their keys cluster-wide. */
+  readonly leases: LeaseManager;
+  /** The last versions of each key this node wrote or read from a shared tier. */
+  readonly versions: VersionedCache;
+  /** Topic pub/sub of bytes across the cluster. */
+  readonly watchBus: WatchBus;
   readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
   readonly options: ResolvedWarpOptions;
@@ -108,6 +118,17 @@ export class Warp {
         onPossiblyMissedInvalidations: () => this.dropDistributedFromLocalTier(),
       },
     );
+    this.leases = new LeaseManager({
+      transport: this.cluster,
+      nodeId: this.nodeId,
+      invalidate: (key) => this.invalidate(key),
+      dropHere: (keys) => this.dropHere(keys),
+      evictLocal: (keys) => this.evictLocally(keys as string[]),
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.versions = new VersionedCache(this.options.versions);
+    this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.metrics.observe?.(this);
   }
@@ -296,11 +317,88 @@ export class Warp {
     return withLock({ acquire: (lockName, resolved) => this.acquireLock(lockName, resolved), close: async () => {} }, this.lockName(name), fn, options);
   }
 
+  /**
+   * Grants a lease of `ttlMs`, known on every node; keys attached to it are invalidated everywhere
+   * when it is revoked on any node or expires without renewal.
+   * @throws InvalidOptionsError unless `ttlMs` is in (0, 2147483647]; WarpClosedError
+   */
+  grantLease(ttlMs: number): Promise<Lease> {
+    return this.leases.grant(ttlMs);
+  }
+
+  /**
+   * Attaches a registered key to a lease.
+   * @throws LeaseNotFoundError, UnregisteredKeyError, InvalidKeyError
+   */
+  attachKey(leaseId: string, key: string): Promise<void> {
+    try {
+      this.registrationOf(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.leases.attach(leaseId, key);
+  }
+
+  /**
+   * Extends a lease by its TTL from now, on every node.
+   * @throws LeaseNotFoundError
+   */
+  renewLease(leaseId: string): Promise<Lease> {
+    return this.leases.renew(leaseId);
+  }
+
+  /**
+   * Ends a lease and invalidates its keys on every node.
+   * @throws LeaseNotFoundError, QuorumNotReachedError (StrongDistributed keys)
+   */
+  revokeLease(leaseId: string): Promise<void> {
+    return this.leases.revoke(leaseId);
+  }
+
+  /**
+   * The versions of `key` this node knows, oldest first: its own writes and the versions it read
+   * from a shared cache tier (see docs/versioned.md).
+   * @throws UnregisteredKeyError, InvalidKeyError
+   */
+  async history<T>(key: string): Promise<Versioned<T>[]> {
+    this.registrationOf(key);
+    return this.versions.history<T>(key);
+  }
+
+  /**
+   * The value of `key` that was current at `at` (a Date or epoch ms) among the versions this node
+   * knows; `undefined` when `at` predates them all.
+   * @throws UnregisteredKeyError, InvalidKeyError, InvalidOptionsError (an invalid time)
+   */
+  async getAt<T>(key: string, at: Date | number): Promise<T | undefined> {
+    this.registrationOf(key);
+    return this.versions.getAt<T>(key, at);
+  }
+
+  /**
+   * Publishes bytes on a topic to watchers on every node, this one included.
+   * @throws InvalidKeyError, PayloadTooLargeError, WarpClosedError
+   */
+  publish(topic: string, payload: Uint8Array): Promise<void> {
+    return this.watchBus.publish(topic, payload);
+  }
+
+  /**
+   * Watches a topic, or every topic under `{ prefix }`, on every node: an AsyncIterable of events
+   * with `.observable()` for rxjs.
+   * @throws InvalidKeyError, InvalidOptionsError, WarpClosedError
+   */
+  watch(target: WatchTarget, options?: WatchOptions): WatchSubscription {
+    return this.watchBus.watch(target, options);
+  }
+
   /** Flushes pending invalidations, leaves the cluster and closes what Warp opened. Idempotent. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.startPromise?.catch(() => undefined);
+    this.leases.close();
+    this.watchBus.close();
     await this.cluster.close();
     this.detachMetrics?.();
     await Promise.allSettled([this.locker.close(), this.cache.close?.(), this.bus.close()]);
@@ -402,6 +500,7 @@ export class Warp {
       await this.writeStore(key, next.value);
       this.markStale(key);
       await this.writeCache(key, next, ttl);
+      this.versions.record(key, next);
       this.metrics.set(registration.pattern);
       await this.propagate(registration.mode, key);
     } finally {
@@ -438,7 +537,10 @@ export class Warp {
 
   private async readSharedTier(key: string): Promise<Envelope | undefined> {
     try {
-      return await this.cache.get(key);
+      const entry = await this.cache.get(key);
+      // A timestamped entry is a writer's version this node learns about; fills (ts 0) are not.
+      if (entry !== undefined && entry.ts > 0) this.versions.record(key, entry);
+      return entry;
     } catch (error) {
       // A shared cache outage degrades to store reads; it never fails a read on its own.
       this.logger.warn(`Warp: cache read of "${key}" failed, reading the store: ${String(error)}`);
@@ -501,6 +603,13 @@ export class Warp {
   private evictLocally(keys: string[]): void {
     for (const key of keys) this.markStale(key);
     this.cache.evictLocal?.(keys);
+  }
+
+  /** Drops keys from every cache tier of this node without telling peers (a lease expiry seen here). */
+  private async dropHere(keys: readonly string[]): Promise<void> {
+    this.evictLocally(keys as string[]);
+    await Promise.all(keys.map((key) => this.cache.delete(key)));
+    for (const key of keys) this.markStale(key);
   }
 
   private dropDistributedFromLocalTier(): void {
