@@ -19,7 +19,7 @@ import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
 import type { Store } from '../store/store.interface.js';
-import { LockTimeoutError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
+import { LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
 import { Cluster } from './cluster.js';
 import type { Envelope } from './envelope.js';
 import { HybridLogicalClock } from './hlc.js';
@@ -30,6 +30,7 @@ import { KeyRegistry, type RegisterOptions, type Registration } from './registry
 import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
 import { SingleFlight, type Flight } from './singleflight.js';
 import { runBounded } from './run-bounded.js';
+import { Validator } from '../validator/validator.js';
 
 /** Options of one `getOrSet` call. */
 export interface GetOrSetOptions<T = unknown> {
@@ -77,6 +78,8 @@ export class Warp {
   readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
   readonly options: ResolvedWarpOptions;
+  /** Compares cached values with the store (periodically with the `validator` option; `runOnce()` any time). */
+  readonly validator: Validator;
 
   private readonly reads = new SingleFlight();
   private readonly computes = new SingleFlight();
@@ -131,6 +134,17 @@ export class Warp {
     this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.metrics.observe?.(this);
+    this.validator = new Validator(
+      {
+        cache: this.cache,
+        metrics: this.metrics,
+        logger: this.logger,
+        resolve: (key) => this.registry.resolve(key),
+        readStore: (key) => this.readStore(key),
+        heal: (key) => this.heal(key),
+      },
+      options.validator,
+    );
   }
 
   /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
@@ -139,6 +153,7 @@ export class Warp {
     this.startPromise ??= (async () => {
       this.state = 'starting';
       await this.cluster.start();
+      this.validator.start();
       this.state = 'started';
     })();
     return this.startPromise;
@@ -397,6 +412,7 @@ export class Warp {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.startPromise?.catch(() => undefined);
+    this.validator.stop();
     this.leases.close();
     this.watchBus.close();
     await this.cluster.close();
@@ -479,7 +495,13 @@ export class Warp {
     if (value === undefined || (options?.cacheIf !== undefined && !options.cacheIf(value))) return value;
     this.assertOpen(key);
     assertValue(key, value);
-    await this.writes.run(key, () => this.write(key, registration, value, options?.ttl ?? registration.ttl));
+    try {
+      await this.writes.run(key, () => this.write(key, registration, value, options?.ttl ?? registration.ttl));
+    } catch (error) {
+      // The value is persisted; a read must not fail because a peer did not acknowledge.
+      if (!(error instanceof QuorumNotReachedError)) throw error;
+      this.logger.warn(`Warp: getOrSet of "${key}" cached without every peer's acknowledgement: ${error.message}`);
+    }
     return value;
   }
 
@@ -588,6 +610,16 @@ export class Warp {
     } catch (error) {
       this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
     }
+  }
+
+  /**
+   * The validator's repair: drop the key everywhere (peers by its mode), then load the store's
+   * value. The reload goes through singleflight, so a write racing it wins.
+   */
+  private async heal(key: string): Promise<void> {
+    const registration = this.registrationOf(key);
+    await this.invalidate(key);
+    await this.reads.run(key, (flight) => this.load(key, registration, flight));
   }
 
   /** The metric label of `key`: its registration pattern, never the raw key. */

@@ -129,6 +129,14 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
       assert.equal(nodes[1].cache.peek('local:1')?.value, 'L');
     });
 
+    it('still answers a StrongDistributed getOrSet when a peer cannot acknowledge the fill', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes } = await cluster(2, [{ key: 'rt:*', mode: Mode.StrongDistributed }], { publishTimeout: 200 });
+      await factory.cut(nodes[1].bus);
+      assert.equal(await nodes[0].warp.getOrSet('rt:1', () => 'computed'), 'computed');
+      await factory.heal!(nodes[1].bus);
+    });
+
     it('meets quorum with a configured count even when another peer is silent', async (t) => {
       if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
       const { nodes } = await cluster(3, [{ key: 'q', mode: Mode.StrongDistributed }], { publishTimeout: 300, quorum: 1 });
