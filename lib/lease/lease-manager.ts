@@ -240,8 +240,13 @@ export class LeaseManager {
       if (evicted.length > 0) this.options.evictLocal(evicted);
       return;
     }
-    // A message about a lease that ended here is late (or replayed): it must not revive it.
-    if (this.tombstones.has(id) || ttl === undefined) return;
+    if (this.tombstones.has(id)) {
+      // Late (or replayed): it must not revive the lease. A key attached concurrently with the
+      // revocation belongs to an ended lease, so it goes too.
+      if (op === 'attach' && keys.length > 0) this.options.evictLocal(keys);
+      return;
+    }
+    if (ttl === undefined) return;
     const known = this.leases.get(id);
     const record = op === 'attach' && known !== undefined ? known : this.upsert(id, ttl, message.from, Math.min(left ?? ttl, ttl));
     for (const key of keys) record.keys.add(key);
