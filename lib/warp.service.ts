@@ -9,6 +9,7 @@ import type { Versioned } from './versioned/versioned-cache.js';
 import type { WatchOptions } from './watch/watch-bus.js';
 import type { WatchSubscription, WatchTarget } from './watch/watch-subscription.js';
 import { WARP_INSTANCE } from './warp.constants.js';
+import type { Validator } from './validator/validator.js';
 
 /**
  * The Nest facade over the engine: inject it anywhere once `WarpModule.forRoot()` is imported.
@@ -17,6 +18,15 @@ import { WARP_INSTANCE } from './warp.constants.js';
 @Injectable()
 export class WarpService {
   constructor(@Inject(WARP_INSTANCE) readonly engine: Warp) {}
+
+  /**
+   * Compares cached values with the store: `runOnce()` checks the next batch now and reports
+   * `{ checked, mismatched, healed, errors }`; `onMismatch(listener)` hears confirmed mismatches
+   * (modes `alert` and `autoheal`). Runs periodically with the `validator` option.
+   */
+  get validator(): Pick<Validator, 'runOnce' | 'onMismatch' | 'mode'> {
+    return this.engine.validator;
+  }
 
   /** This node's id on the bus. */
   get nodeId(): string {

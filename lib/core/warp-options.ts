@@ -29,6 +29,8 @@ export interface ResolvedWarpOptions {
 }
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest delay Node timers accept. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Applies defaults and validates every option once, at startup.
@@ -91,9 +93,13 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     fail('store', 'an object with get(key) and set(key, value) methods', options.store);
   }
   if (options.validator !== undefined) {
-    const { mode, interval } = options.validator;
+    if (options.validator === null || typeof options.validator !== 'object') fail('validator', 'an object { mode, interval, batchSize? }', options.validator);
+    const { mode, interval, batchSize } = options.validator;
     if (!['noop', 'alert', 'autoheal'].includes(mode)) fail('validator.mode', `'noop', 'alert' or 'autoheal'`, mode);
     positive('validator.interval', interval);
+    // setInterval silently turns larger delays into 1 ms.
+    if (interval > MAX_TIMER_MS) fail('validator.interval', `at most ${MAX_TIMER_MS} ms`, interval);
+    if (batchSize !== undefined) positive('validator.batchSize', batchSize, true);
   }
   return resolved;
 }
