@@ -93,8 +93,8 @@ describe('coordination across nodes over a shared MemoryBus', () => {
     });
 
     it('invalidates the attached keys on every node when the lease expires without renewal', async () => {
-      const { nodes, shared } = await cluster(3);
-      await nodes[0]!.warp.set('ev:exp', 'v');
+      const { nodes, shared, store } = await cluster(3);
+      await store.set('ev:exp', 'v'); // not warp.set: its eventual invalidation could land after the reads
       await cacheEverywhere(nodes, ['ev:exp']);
       const lease = await nodes[0]!.warp.grantLease(100);
       await nodes[0]!.warp.attachKey(lease.id, 'ev:exp');
@@ -122,8 +122,8 @@ describe('coordination across nodes over a shared MemoryBus', () => {
     });
 
     it('still expires the lease on the other nodes after the granting node is gone', async () => {
-      const { nodes, shared } = await cluster(3);
-      await nodes[0]!.warp.set('ev:orphan', 'v');
+      const { nodes, shared, store } = await cluster(3);
+      await store.set('ev:orphan', 'v');
       await cacheEverywhere(nodes, ['ev:orphan']);
       const lease = await nodes[0]!.warp.grantLease(150);
       await nodes[0]!.warp.attachKey(lease.id, 'ev:orphan');
