@@ -1,0 +1,123 @@
+// Shared pieces of the benchmarks: run configuration, mitata measurement with a real GC between
+// cases, latency percentiles, and the plain-text table every section prints.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { measure } from 'mitata';
+
+/** How long the run may take: `quick` is the smoke-test size (a few seconds in all). */
+export interface BenchConfig {
+  quick: boolean;
+}
+
+/** One measured case. Times are nanoseconds for micro-benchmarks, milliseconds for latencies. */
+export interface Row {
+  name: string;
+  opsPerSec?: number;
+  p50?: number;
+  p99?: number;
+  /** Free text: a ratio against the section's floor, a count, a verdict. */
+  note?: string;
+}
+
+/** A titled group of rows measured in the same run. */
+export interface Section {
+  title: string;
+  unit: 'ns' | 'ms';
+  rows: Row[];
+}
+
+/** A target of issue 7 and whether this run met it. */
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** Reads `--quick` / `BENCH_QUICK=1`. */
+export function configFromArgs(argv: readonly string[]): BenchConfig {
+  return { quick: argv.includes('--quick') || process.env.BENCH_QUICK === '1' };
+}
+
+// mitata falls back to allocating 1 GiB to provoke a GC when `gc()` is not exposed.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/**
+ * Measures one operation with mitata (which batches nanosecond-scale calls and awaits Promises);
+ * p50/p99 are over mitata's samples, each the mean of one batch.
+ */
+export async function measureOp(name: string, op: () => unknown, config: BenchConfig): Promise<Row> {
+  const stats = await measure(op, {
+    gc: collect,
+    min_cpu_time: (config.quick ? 40 : 700) * 1e6,
+    ...(config.quick ? { max_samples: 64, warmup_samples: 1 } : {}),
+  });
+  return { name, opsPerSec: 1e9 / stats.avg, p50: stats.p50, p99: stats.p99 };
+}
+
+/** p-th percentile (0-100) of unsorted samples, nearest rank. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A latency row from samples in ms. */
+export function latencyRow(name: string, samplesMs: readonly number[], note?: string): Row {
+  return { name, p50: percentile(samplesMs, 50), p99: percentile(samplesMs, 99), note };
+}
+
+/** `a / b` printed as `1.23x`. */
+export function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
+  return `${(a / b).toFixed(2)}x`;
+}
+
+/** Row named `name` in `rows`; throws when a benchmark forgot to produce it. */
+export function rowOf(rows: readonly Row[], name: string): Row {
+  const row = rows.find((r) => r.name === name);
+  if (row === undefined) throw new Error(`bench: no row named "${name}"`);
+  return row;
+}
+
+/** Monotonic clock in ms, shared by every process of this machine (CLOCK_MONOTONIC). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+function formatOps(ops: number | undefined): string {
+  if (ops === undefined) return '';
+  if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)}M`;
+  if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)}k`;
+  return ops.toFixed(0);
+}
+
+function formatTime(value: number | undefined, unit: Section['unit']): string {
+  if (value === undefined || Number.isNaN(value)) return '';
+  if (unit === 'ms') return `${value.toFixed(3)} ms`;
+  return value >= 1e4 ? `${(value / 1e3).toFixed(1)} µs` : `${value.toFixed(1)} ns`;
+}
+
+function table(header: string[], lines: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const render = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [render(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(render)].join('\n');
+}
+
+/** Renders the sections and the verdicts as Markdown tables (readable in a terminal too). */
+export function formatReport(sections: readonly Section[], verdicts: readonly Verdict[]): string {
+  const out: string[] = [];
+  for (const section of sections) {
+    out.push(`### ${section.title}`, '');
+    out.push(
+      table(
+        ['case', 'ops/s', 'p50', 'p99', 'note'],
+        section.rows.map((r) => [r.name, formatOps(r.opsPerSec), formatTime(r.p50, section.unit), formatTime(r.p99, section.unit), r.note ?? '']),
+      ),
+      '',
+    );
+  }
+  out.push('### Targets (issue 7)', '');
+  out.push(table(['target', 'measured', 'met'], verdicts.map((v) => [v.target, v.measured, v.met ? 'yes' : 'NO'])), '');
+  return out.join('\n');
+}

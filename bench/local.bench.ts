@@ -1,0 +1,214 @@
+// In-process benchmarks: Warp's L1 paths against what users would pick instead, measured in the
+// same process and run, plus a @WarpKey decorated hit against WarpService.get in a Nest context.
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { createCache } from 'cache-manager';
+import { LRUCache } from 'lru-cache';
+import { Mode, Warp, WarpKey, WarpModule, WarpService } from '../lib/index.js';
+import { measureOp, ratio, rowOf, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
+
+const KEY = 'bench:1';
+const VALUE = { id: 1, name: 'Ada', roles: ['admin'] };
+const load = () => VALUE;
+
+/** The contenders, each behind the same four operations. */
+interface Contender {
+  name: string;
+  get(key: string): unknown;
+  getOrSet(key: string): unknown;
+  /** Drops the key then loads it again through getOrSet. */
+  missLoad(key: string): unknown;
+  set(key: string): unknown;
+}
+
+function mapContender(): Contender {
+  const map = new Map<string, unknown>();
+  return {
+    name: 'Map (sync floor)',
+    get: (key) => map.get(key),
+    getOrSet: (key) => map.get(key) ?? (map.set(key, load()), VALUE),
+    missLoad: (key) => {
+      map.delete(key);
+      return map.get(key) ?? (map.set(key, load()), VALUE);
+    },
+    set: (key) => map.set(key, VALUE),
+  };
+}
+
+function asyncMapContender(): Contender {
+  const map = new Map<string, unknown>();
+  const getOrSet = async (key: string) => map.get(key) ?? (map.set(key, await load()), VALUE);
+  return {
+    name: 'async Map (Promise floor)',
+    get: async (key) => map.get(key),
+    getOrSet,
+    missLoad: async (key) => {
+      map.delete(key);
+      return getOrSet(key);
+    },
+    set: async (key) => void map.set(key, VALUE),
+  };
+}
+
+function lruContender(): Contender {
+  const lru = new LRUCache<string, object>({ max: 10_000 });
+  const getOrSet = (key: string) => lru.get(key) ?? (lru.set(key, load()), VALUE);
+  return {
+    name: 'lru-cache 11 (sync)',
+    get: (key) => lru.get(key),
+    getOrSet,
+    missLoad: (key) => {
+      lru.delete(key);
+      return getOrSet(key);
+    },
+    set: (key) => lru.set(key, VALUE),
+  };
+}
+
+function bentoContender(): Contender & { close(): Promise<void> } {
+  const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000 })) } });
+  return {
+    name: 'bentocache 1.6 (memory)',
+    get: (key) => bento.get({ key }),
+    getOrSet: (key) => bento.getOrSet({ key, factory: load }),
+    missLoad: async (key) => {
+      await bento.delete({ key });
+      return bento.getOrSet({ key, factory: load });
+    },
+    set: (key) => bento.set({ key, value: VALUE }),
+    close: () => bento.disconnectAll(),
+  };
+}
+
+function cacheManagerContender(): Contender & { close(): Promise<void> } {
+  const cache = createCache();
+  return {
+    name: 'cache-manager 7 (memory)',
+    get: (key) => cache.get(key),
+    getOrSet: (key) => cache.wrap(key, load),
+    missLoad: async (key) => {
+      await cache.del(key);
+      return cache.wrap(key, load);
+    },
+    set: (key) => cache.set(key, VALUE),
+    close: () => cache.disconnect().then(() => undefined),
+  };
+}
+
+function warpContender(warp: Warp, mode: Mode, prefix: string): Contender {
+  const name = mode === Mode.StrongLocal ? 'Warp (StrongLocal)' : 'Warp (EventualDistributed)';
+  return {
+    name,
+    get: (key) => warp.get(prefix + key),
+    getOrSet: (key) => warp.getOrSet(prefix + key, load),
+    missLoad: async (key) => {
+      await warp.invalidate(prefix + key);
+      return warp.getOrSet(prefix + key, load);
+    },
+    set: (key) => warp.set(prefix + key, VALUE),
+  };
+}
+
+@Injectable()
+class CatalogService {
+  @WarpKey('dec:{0}', Mode.EventualDistributed)
+  async find(id: string): Promise<object> {
+    return { id };
+  }
+}
+
+@Module({
+  imports: [WarpModule.forRoot({ nodeId: 'bench-local', namespace: 'bench-local' })],
+  providers: [CatalogService],
+})
+class DecoratedBenchModule {}
+
+const OPS = [
+  ['L1 hit: get', 'get'],
+  ['getOrSet: hit', 'getOrSet'],
+  ['miss + load (delete, then getOrSet)', 'missLoad'],
+  ['set', 'set'],
+] as const;
+
+/** Runs the local sections; returns them with the verdicts of the local targets. */
+export async function runLocalBenchmarks(config: BenchConfig): Promise<{ sections: Section[]; verdicts: Verdict[] }> {
+  const warp = new Warp({
+    nodeId: 'bench-local',
+    namespace: 'bench-local',
+    keys: [
+      { key: 'ev:*', mode: Mode.EventualDistributed },
+      { key: 'sl:*', mode: Mode.StrongLocal },
+    ],
+  });
+  await warp.start();
+  const bento = bentoContender();
+  const cacheManager = cacheManagerContender();
+  const contenders: Contender[] = [
+    mapContender(),
+    asyncMapContender(),
+    lruContender(),
+    bento,
+    cacheManager,
+    warpContender(warp, Mode.StrongLocal, 'sl:'),
+    warpContender(warp, Mode.EventualDistributed, 'ev:'),
+  ];
+  const sections: Section[] = [];
+  try {
+    for (const [title, op] of OPS) {
+      const rows: Row[] = [];
+      for (const contender of contenders) {
+        // Every contender starts each case with the key cached, so hits are hits.
+        await contender.set(KEY);
+        rows.push(await measureOp(contender.name, () => contender[op](KEY), config));
+      }
+      const floor = rowOf(rows, 'async Map (Promise floor)').opsPerSec;
+      for (const row of rows) row.note = `${ratio(row.opsPerSec, floor)} of async Map`;
+      sections.push({ title, unit: 'ns', rows });
+    }
+    sections.push(await decoratedSection(config));
+  } finally {
+    await Promise.allSettled([warp.close(), bento.close(), cacheManager.close()]);
+  }
+  return { sections, verdicts: localVerdicts(sections) };
+}
+
+async function decoratedSection(config: BenchConfig): Promise<Section> {
+  const app = await NestFactory.createApplicationContext(DecoratedBenchModule, { logger: false });
+  await app.init();
+  try {
+    const catalog = app.get(CatalogService);
+    const service = app.get(WarpService);
+    await catalog.find('1');
+    const direct = await measureOp('WarpService.get (hit)', () => service.get('dec:1'), config);
+    const decorated = await measureOp('@WarpKey method (hit)', () => catalog.find('1'), config);
+    decorated.note = `${ratio(direct.opsPerSec, decorated.opsPerSec)} the cost of WarpService.get`;
+    return { title: '@WarpKey decorated hit vs WarpService.get (Nest application context)', unit: 'ns', rows: [direct, decorated] };
+  } finally {
+    await app.close();
+  }
+}
+
+function localVerdicts(sections: readonly Section[]): Verdict[] {
+  const [gets, , , sets, decorated] = sections.map((s) => s.rows);
+  const ops = (rows: Row[], name: string) => rowOf(rows, name).opsPerSec ?? NaN;
+  const warpGet = ops(gets, 'Warp (EventualDistributed)');
+  const asyncFloor = ops(gets, 'async Map (Promise floor)');
+  const cmGet = ops(gets, 'cache-manager 7 (memory)');
+  const warpSet = ops(sets, 'Warp (StrongLocal)');
+  const cmSet = ops(sets, 'cache-manager 7 (memory)');
+  const direct = ops(decorated, 'WarpService.get (hit)');
+  const viaDecorator = ops(decorated, '@WarpKey method (hit)');
+  return [
+    { target: 'L1 hit get >= 50% of async Map', measured: `${ratio(warpGet, asyncFloor)}`, met: warpGet >= 0.5 * asyncFloor },
+    { target: 'L1 hit get >= 2x cache-manager', measured: `${ratio(warpGet, cmGet)}`, met: warpGet >= 2 * cmGet },
+    { target: 'set (memory store) >= cache-manager set', measured: `${ratio(warpSet, cmSet)}`, met: warpSet >= cmSet },
+    {
+      target: 'decorated hit <= 1.5x WarpService.get cost',
+      measured: `${ratio(direct, viaDecorator)}`,
+      met: direct / viaDecorator <= 1.5,
+    },
+  ];
+}
