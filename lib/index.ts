@@ -49,7 +49,7 @@ export { Validator, DEFAULT_VALIDATOR_BATCH_SIZE, digest, type MismatchEvent, ty
 
 // Options and results
 export type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
-export type { KeyRegistration, ValidatorOptions, WarpOptions } from './interfaces/warp-options.interface.js';
+export type { FailSafeOptions, KeyRegistration, ValidatorOptions, WarpOptions } from './interfaces/warp-options.interface.js';
 export type { WarmupReport } from './interfaces/warmup-report.interface.js';
 export type { WarpLogger } from './interfaces/warp-logger.interface.js';
 

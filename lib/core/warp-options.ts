@@ -92,6 +92,15 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
   if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function')) {
     fail('store', 'an object with get(key) and set(key, value) methods', options.store);
   }
+  if (options.storeTimeout !== undefined) {
+    positive('storeTimeout', options.storeTimeout);
+    if (options.storeTimeout > MAX_TIMER_MS) fail('storeTimeout', `at most ${MAX_TIMER_MS} ms`, options.storeTimeout);
+  }
+  if (options.failSafe !== undefined) {
+    if (options.failSafe === null || typeof options.failSafe !== 'object') fail('failSafe', 'an object { grace, maxEntries? }', options.failSafe);
+    nonNegative('failSafe.grace', options.failSafe.grace);
+    if (options.failSafe.maxEntries !== undefined) positive('failSafe.maxEntries', options.failSafe.maxEntries, true);
+  }
   if (options.validator !== undefined) {
     if (options.validator === null || typeof options.validator !== 'object') fail('validator', 'an object { mode, interval, batchSize? }', options.validator);
     const { mode, interval, batchSize } = options.validator;

@@ -31,6 +31,7 @@ import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js'
 import { SingleFlight, type Flight } from './singleflight.js';
 import { runBounded } from './run-bounded.js';
 import { Validator } from '../validator/validator.js';
+import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues, withTimeout } from './fail-safe.js';
 
 /** Options of one `getOrSet` call. */
 export interface GetOrSetOptions<T = unknown> {
@@ -88,6 +89,9 @@ export class Warp {
   private readonly sharedTier: boolean;
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
   private readonly detachMetrics?: () => void;
+  /** Last known values served when a store read fails (`failSafe`); absent when off. */
+  private readonly lastKnown?: LastKnownValues;
+  private readonly storeTimeout?: number;
   private startPromise?: Promise<void>;
 
   constructor(options: WarpOptions = {}) {
@@ -134,6 +138,10 @@ export class Warp {
     this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.metrics.observe?.(this);
+    this.storeTimeout = options.storeTimeout;
+    if (options.failSafe !== undefined) {
+      this.lastKnown = new LastKnownValues(options.failSafe.grace, options.failSafe.maxEntries ?? DEFAULT_FAIL_SAFE_MAX_ENTRIES);
+    }
     this.validator = new Validator(
       {
         cache: this.cache,
@@ -260,6 +268,7 @@ export class Warp {
   async invalidate(key: string): Promise<void> {
     const registration = this.registrationOf(key);
     this.assertOpen(key);
+    this.lastKnown?.forget(key);
     this.markStale(key);
     await this.cache.delete(key);
     this.markStale(key);
@@ -429,11 +438,20 @@ export class Warp {
     const started = performance.now();
     if (this.sharedTier) {
       const entry = await this.readSharedTier(key);
-      if (entry !== undefined) return entry.value;
+      if (entry !== undefined) {
+        this.lastKnown?.remember(key, entry.value, registration.ttl);
+        return entry.value;
+      }
     }
-    const value = await this.readStore(key);
+    let value: unknown;
+    try {
+      value = await this.readStore(key);
+    } catch (error) {
+      return this.serveLastKnown(key, registration, error);
+    }
     this.metrics.load(registration.pattern, performance.now() - started);
     if (value === undefined) return undefined;
+    this.lastKnown?.remember(key, value, registration.ttl);
     if (flight.stale) {
       this.metrics.staleFillsDiscarded(registration.pattern);
     } else {
@@ -522,6 +540,7 @@ export class Warp {
       await this.writeStore(key, next.value);
       this.markStale(key);
       await this.writeCache(key, next, ttl);
+      this.lastKnown?.remember(key, next.value, ttl);
       this.versions.record(key, next);
       this.metrics.set(registration.pattern);
       await this.propagate(registration.mode, key);
@@ -559,7 +578,8 @@ export class Warp {
 
   private async readSharedTier(key: string): Promise<Envelope | undefined> {
     try {
-      const entry = await this.cache.get(key);
+      const pending = this.cache.get(key);
+      const entry = await (this.storeTimeout === undefined ? pending : withTimeout(pending, this.storeTimeout));
       // A timestamped entry is a writer's version this node learns about; fills (ts 0) are not.
       if (entry !== undefined && entry.ts > 0) this.versions.record(key, entry);
       return entry;
@@ -572,7 +592,8 @@ export class Warp {
 
   private async readStore(key: string): Promise<unknown> {
     try {
-      return await this.store.get(key);
+      const pending = this.store.get(key);
+      return await (this.storeTimeout === undefined ? pending : withTimeout(pending, this.storeTimeout));
     } catch (error) {
       this.metrics.storeError?.(this.patternOf(key), 'read');
       throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
@@ -605,8 +626,10 @@ export class Warp {
 
   private async fill(key: string, entry: Envelope, ttl: number): Promise<void> {
     try {
-      if (this.cache.setIfAbsent !== undefined) await this.cache.setIfAbsent(key, entry, ttl);
-      else if ((await this.cache.get(key)) === undefined) await this.cache.set(key, entry, ttl);
+      const filling: Promise<unknown> =
+        this.cache.setIfAbsent !== undefined ? this.cache.setIfAbsent(key, entry, ttl) : this.fillIfAbsent(key, entry, ttl);
+      // A shared tier that hangs must not hold the read that already has its value.
+      await (this.storeTimeout === undefined ? filling : withTimeout(filling, this.storeTimeout));
     } catch (error) {
       this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
     }
@@ -620,6 +643,22 @@ export class Warp {
     const registration = this.registrationOf(key);
     await this.invalidate(key);
     await this.reads.run(key, (flight) => this.load(key, registration, flight));
+  }
+
+  /**
+   * A failed store read on the miss path: the last known value when fail-safe allows it (counted),
+   * else the `StoreError`. StrongDistributed keys never get a stale value.
+   */
+  private serveLastKnown(key: string, registration: Registration, error: unknown): unknown {
+    if (this.lastKnown === undefined || registration.mode === Mode.StrongDistributed) throw error;
+    const known = this.lastKnown.recall(key);
+    if (known === undefined) throw error;
+    this.metrics.failSafeServed(registration.pattern);
+    return known.value;
+  }
+
+  private async fillIfAbsent(key: string, entry: Envelope, ttl: number): Promise<void> {
+    if ((await this.cache.get(key)) === undefined) await this.cache.set(key, entry, ttl);
   }
 
   /** The metric label of `key`: its registration pattern, never the raw key. */

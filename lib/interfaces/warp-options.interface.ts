@@ -16,6 +16,19 @@ export interface KeyRegistration {
   merge?: MergeFn;
 }
 
+/**
+ * Fail-safe reads: when a `get` misses the cache and the store read fails or exceeds
+ * `storeTimeout`, the last value this node read or wrote for the key is served (and counted in
+ * `warp_failsafe_served_total`) instead of throwing `StoreError`. Never for StrongDistributed keys
+ * (their reads stay linearizable), never for writes (they still throw `StoreError`).
+ */
+export interface FailSafeOptions {
+  /** ms a value stays servable after its cache entry expired (keys without TTL: until evicted). */
+  grace: number;
+  /** Most last known values kept (least recently recorded dropped first). Default 10_000. */
+  maxEntries?: number;
+}
+
 /** Validator settings. */
 export interface ValidatorOptions {
   /** `noop` counts mismatches, `alert` also logs and emits, `autoheal` replaces the cached value. */
@@ -54,6 +67,15 @@ export interface WarpOptions {
   /** Default: a `MemoryLocker` (single node). Pass a `RedisLocker` for cluster-wide locks. */
   locks?: Locker;
   validator?: ValidatorOptions;
+  /**
+   * ms a read of the store (or of a shared cache tier) may take on the read path (`get`, warmup,
+   * the validator, the current value a merge reads) before it counts as failed: `get` then fails
+   * with `StoreError`, or serves a last known value with `failSafe`. Writes are not timed out: an
+   * abandoned write could still land after Warp reported it failed. Default: no timeout.
+   */
+  storeTimeout?: number;
+  /** Serve the last known value of a key when the store fails or times out on a read. Default: off. */
+  failSafe?: FailSafeOptions;
   /** Metrics sink; `true` in the Nest module registers Prometheus metrics. Default: none. */
   metrics?: WarpMetrics;
   /** TTL in ms for registrations that give none. Default 0 (no expiry). */
