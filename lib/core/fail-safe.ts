@@ -58,7 +58,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     // Not unref'ed: a caller awaits this, and it is cleared as soon as the operation settles.
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms (storeTimeout)`)), ms);
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
