@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusMessage } from '../bus/bus-protocol.js';
+import type { Cluster } from '../core/cluster.js';
 import { assertKey } from '../core/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import { assertDuration } from '../lock/lock-options.js';
@@ -28,15 +29,11 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
-/** The part of the cluster protocol leases use (extension message kinds). */
-export interface LeaseTransport {
-  on(kind: string, handler: (message: BusMessage) => void): void;
-  publish(kind: string, body: unknown): Promise<void>;
-}
 
 /** What the lease manager needs from the engine. */
 export interface LeaseManagerOptions {
-  transport: LeaseTransport;
+  /** The cluster protocol's extension message kinds. */
+  transport: Pick<Cluster, 'on' | 'publish'>;
   nodeId: string;
   /** The engine's invalidate path: cache tiers here, then peers by the key's mode. */
   invalidate(key: string): Promise<void>;

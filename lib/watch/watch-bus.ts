@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../bus/bus-protocol.js';
+import type { Cluster } from '../core/cluster.js';
 import { assertKey } from '../core/keys.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../warp.errors.js';
@@ -13,15 +14,10 @@ export const DEFAULT_WATCH_BUFFER_SIZE = 1024;
 /** Length of the signature header a signed message carries (`{"sig":"<64 hex>",`). */
 const SIGNATURE_OVERHEAD = 75;
 
-/** The part of the cluster protocol the watch bus uses (extension message kinds). */
-export interface WatchTransport {
-  on(kind: string, handler: (message: BusMessage) => void): void;
-  publish(kind: string, body: unknown): Promise<void>;
-}
-
 /** Options of a {@link WatchBus}. */
 export interface WatchBusOptions {
-  transport: WatchTransport;
+  /** The cluster protocol's extension message kinds. */
+  transport: Pick<Cluster, 'on' | 'publish'>;
   nodeId: string;
   namespace: string;
   metrics: WarpMetrics;

@@ -3,7 +3,8 @@ import { afterEach, describe, it } from 'node:test';
 import { firstValueFrom, from, take, toArray } from 'rxjs';
 import type { BusMessage } from '../../../lib/bus/bus-protocol.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
-import { WatchBus, type WatchTransport } from '../../../lib/watch/watch-bus.js';
+import type { Cluster } from '../../../lib/core/cluster.js';
+import { WatchBus } from '../../../lib/watch/watch-bus.js';
 import { InvalidKeyError, InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../../../lib/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
@@ -11,7 +12,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
 
 /** A transport that records what the watch bus sends and lets the test deliver messages to it. */
-class RecordingTransport implements WatchTransport {
+class RecordingTransport implements Pick<Cluster, 'on' | 'publish'> {
   readonly sent: Array<{ kind: string; body: any }> = [];
   handler?: (message: BusMessage) => void;
   on(_kind: string, handler: (message: BusMessage) => void): void {
