@@ -3,9 +3,8 @@ import type { BusMessage } from '../bus/bus-protocol.js';
 import type { Cluster } from '../core/cluster.js';
 import { assertKey } from '../core/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
-import { assertDuration } from '../lock/lock-options.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */
 export const LEASE_MESSAGE_KIND = 'lease';
@@ -101,7 +100,9 @@ export class LeaseManager {
    *   WarpClosedError after `close()`.
    */
   async grant(ttlMs: number): Promise<Lease> {
-    assertDuration('lease ttl', ttlMs, false);
+    if (ttlMs === undefined || !isDuration(ttlMs)) {
+      throw new InvalidOptionsError(`Invalid lease ttl ${String(ttlMs)}: expected a number of ms > 0 and <= ${MAX_TIMER_MS}`);
+    }
     this.assertOpen();
     const record = this.upsert(randomUUID(), ttlMs, this.options.nodeId);
     await this.send('grant', { id: record.id, ttl: ttlMs });
