@@ -5,6 +5,9 @@
  */
 export const LOGICAL_TICKS_PER_MS = 1024;
 
+/** How far ahead of local wall time an observed timestamp may be before it is ignored. */
+export const MAX_DRIFT_MS = 60_000;
+
 /**
  * Hybrid logical clock (Kulkarni et al.): timestamps follow wall time when clocks agree and
  * never go backwards, and observing a peer's timestamp moves the clock past it, so
@@ -22,9 +25,15 @@ export class HybridLogicalClock {
     return this.last;
   }
 
-  /** Moves the clock past a timestamp seen from another node. */
+  /**
+   * Moves the clock past a timestamp seen from another node. A timestamp more than
+   * `MAX_DRIFT_MS` ahead of this node's wall clock is ignored: one peer with a broken clock must
+   * not drag the whole cluster into the future.
+   */
   observe(remote: number): void {
-    if (Number.isSafeInteger(remote) && remote > this.last) this.last = remote;
+    if (!Number.isSafeInteger(remote) || remote <= this.last) return;
+    if (remote > (this.wallClock() + MAX_DRIFT_MS) * LOGICAL_TICKS_PER_MS) return;
+    this.last = remote;
   }
 
   /** Wall-clock milliseconds of a timestamp. */

@@ -5,6 +5,11 @@
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
 
+  /** Resolves once every section running or queued now has finished. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.tails.values()]);
+  }
+
   async run<T>(key: string, section: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key);
     let leave!: () => void;

@@ -64,15 +64,17 @@ export class KeyRegistry {
       this.patterns.push(registration);
       // Stable sort keeps registration order among equals; reverse scan below prefers the latest.
       this.patterns.sort((a, b) => a.specificity - b.specificity);
+      this.resolved = new Map();
     } else {
+      // Exact keys are looked up before the memo, which only holds pattern resolutions: it stays valid.
       this.exact.set(keyOrPattern, registration);
     }
-    this.resolved = new Map();
     return registration;
   }
 
   unregister(keyOrPattern: string): boolean {
-    const removed = this.exact.delete(keyOrPattern) || this.removePattern(keyOrPattern);
+    if (this.exact.delete(keyOrPattern)) return true;
+    const removed = this.removePattern(keyOrPattern);
     if (removed) this.resolved = new Map();
     return removed;
   }

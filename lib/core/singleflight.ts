@@ -19,7 +19,8 @@ export class SingleFlight {
     if (existing !== undefined) return existing.promise;
     const flight = { stale: false } as Flight<T>;
     this.flights.set(key, flight);
-    flight.promise = load(flight).finally(() => {
+    // Started from a resolved promise so a synchronous throw in `load` still clears the entry.
+    flight.promise = Promise.resolve(flight).then(load).finally(() => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     });
     return flight.promise;
@@ -33,6 +34,11 @@ export class SingleFlight {
       // Later callers must not join a load that can no longer fill the cache.
       this.flights.delete(key);
     }
+  }
+
+  /** Marks every in-flight load whose key passes `predicate` as stale. */
+  markAllStale(predicate: (key: string) => boolean): void {
+    for (const key of [...this.flights.keys()]) if (predicate(key)) this.markStale(key);
   }
 
   /** Number of loads in flight. */

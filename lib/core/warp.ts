@@ -162,7 +162,8 @@ export class Warp {
       this.state = 'starting';
       await this.cluster.start();
       this.validator.start();
-      this.state = 'started';
+      // close() may have run while the cluster was starting: it wins.
+      if (this.state === 'starting') this.state = 'started';
     })();
     return this.startPromise;
   }
@@ -228,7 +229,7 @@ export class Warp {
     const hit = this.peekLocal(key, registration);
     if (hit !== MISS) return hit as T;
     this.metrics.miss(registration.pattern);
-    return this.computes.run(key, () => this.compute(key, registration, loader, options));
+    return this.computes.run(key, (flight) => this.compute(key, registration, loader, options, flight));
   }
 
   /**
@@ -270,9 +271,14 @@ export class Warp {
     this.assertOpen(key);
     this.lastKnown?.forget(key);
     this.markStale(key);
-    await this.cache.delete(key);
-    this.markStale(key);
-    await this.propagate(registration.mode, key);
+    try {
+      await this.cache.delete(key);
+    } finally {
+      // Peers hear of it even when the shared tier is down: their local copies must go.
+      this.cache.evictLocal?.([key]);
+      this.markStale(key);
+      await this.propagate(registration.mode, key);
+    }
   }
 
   /** Reads several keys; order is preserved and absent keys are `undefined`. */
@@ -421,6 +427,8 @@ export class Warp {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.startPromise?.catch(() => undefined);
+    // Writes already past their checks finish and queue their invalidations before the flush.
+    await this.writes.idle();
     this.validator.stop();
     this.leases.close();
     this.watchBus.close();
@@ -466,13 +474,14 @@ export class Warp {
     registration: Registration,
     loader: () => Promise<T> | T,
     options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
   ): Promise<T> {
     if (this.sharedTier) {
       const entry = await this.readSharedTier(key);
       if (entry !== undefined) return entry.value as T;
-      return this.computeAcrossProcesses(key, registration, loader, options);
+      return this.computeAcrossProcesses(key, registration, loader, options, flight);
     }
-    return this.computeHere(key, registration, loader, options);
+    return this.computeHere(key, registration, loader, options, flight);
   }
 
   /**
@@ -485,6 +494,7 @@ export class Warp {
     registration: Registration,
     loader: () => Promise<T> | T,
     options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
   ): Promise<T> {
     const lock = await this.acquireLock(`${this.namespace}:fill:${key}`, FILL_LOCK).catch((error: unknown) => {
       if (error instanceof LockTimeoutError) return undefined;
@@ -495,7 +505,7 @@ export class Warp {
         const entry = await this.readSharedTier(key);
         if (entry !== undefined) return entry.value as T;
       }
-      return await this.computeHere(key, registration, loader, options);
+      return await this.computeHere(key, registration, loader, options, flight);
     } finally {
       await lock?.release().catch(() => undefined);
     }
@@ -506,11 +516,18 @@ export class Warp {
     registration: Registration,
     loader: () => Promise<T> | T,
     options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
   ): Promise<T> {
     const started = performance.now();
     const value = await loader();
     this.metrics.load(registration.pattern, performance.now() - started);
     if (value === undefined || (options?.cacheIf !== undefined && !options.cacheIf(value))) return value;
+    if (flight.stale) {
+      // A set or invalidation landed while the loader ran: its value is newer than the loader's
+      // (which may have read the database before it). Answer the callers, persist nothing.
+      this.metrics.staleFillsDiscarded(registration.pattern);
+      return value;
+    }
     this.assertOpen(key);
     assertValue(key, value);
     try {
@@ -684,10 +701,14 @@ export class Warp {
   }
 
   private dropDistributedFromLocalTier(): void {
-    this.cache.clearLocal?.((key) => {
+    const distributed = (key: string): boolean => {
       const registration = this.registry.resolve(key);
       return registration === undefined || registration.mode !== Mode.StrongLocal;
-    });
+    };
+    // Loads in flight may have read what a missed invalidation replaced: they must not fill.
+    this.reads.markAllStale(distributed);
+    this.computes.markAllStale(distributed);
+    this.cache.clearLocal?.(distributed);
   }
 
   private assertOpen(key: string): void {

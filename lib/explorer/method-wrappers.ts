@@ -56,10 +56,19 @@ export function underLock(warp: Warp, method: Method, name: CompiledKeyTemplate,
   const { onBusy = 'wait', ...lockOptions } = options;
   const resolved = onBusy === 'wait' ? lockOptions : { ...lockOptions, waitTimeout: 0 };
   return async function warpUnderLock(this: unknown, ...args: unknown[]): Promise<unknown> {
+    let acquired = false;
     try {
-      return await warp.withLock(name.resolve(args), () => method.apply(this, args), resolved);
+      return await warp.withLock(
+        name.resolve(args),
+        () => {
+          acquired = true;
+          return method.apply(this, args);
+        },
+        resolved,
+      );
     } catch (error) {
-      if (onBusy === 'skip' && error instanceof LockTimeoutError) return undefined;
+      // Only a busy lock is skipped: a LockTimeoutError thrown by the method itself propagates.
+      if (onBusy === 'skip' && !acquired && error instanceof LockTimeoutError) return undefined;
       throw error;
     }
   };

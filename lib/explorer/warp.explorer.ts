@@ -74,6 +74,12 @@ export class WarpExplorer {
       const template = compileKeyTemplate(key.template, where);
       const pattern = key.options.pattern ?? template.pattern;
       if (pattern !== undefined) this.registerPattern(where, pattern, key.mode, key.options.ttl, key.options.merge);
+      else {
+        this.logger.warn(
+          `${where}: @WarpKey with a function template and no \`pattern\` registers every distinct key it builds; ` +
+            'pass { pattern } to register one pattern instead',
+        );
+      }
       method = readThrough(this.warp, method, template, key.mode, key.options);
     }
     const lock = this.metadata.lock<WarpLockMetadata>(original);
@@ -86,7 +92,8 @@ export class WarpExplorer {
     if (existing !== undefined && existing.mode !== mode) {
       this.logger.warn(`${where}: @WarpKey registers "${pattern}" as ${mode}, replacing its registration as ${existing.mode}`);
     }
-    this.warp.register(pattern, mode, { ttl, merge });
+    // Options the decorator leaves out keep what forRoot's `keys` said for the same pattern.
+    this.warp.register(pattern, mode, { ttl: ttl ?? existing?.ttl, merge: merge ?? existing?.merge });
   }
 }
 

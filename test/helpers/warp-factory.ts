@@ -21,9 +21,15 @@ export class WarpFactory {
   private readonly created: Warp[] = [];
 
   async start(options: WarpOptions = {}): Promise<Warp> {
+    const warp = this.create(options);
+    await warp.start();
+    return warp;
+  }
+
+  /** Builds an engine without starting it. */
+  create(options: WarpOptions = {}): Warp {
     const warp = new Warp({ logger: new RecordingLogger(), ...options });
     this.created.push(warp);
-    await warp.start();
     return warp;
   }
 

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { MemoryBus } from '../../../lib/bus/memory.bus.js';
+import { MemoryCache } from '../../../lib/cache/memory.cache.js';
+import { TieredCache } from '../../../lib/cache/tiered.cache.js';
+import { HybridLogicalClock, LOGICAL_TICKS_PER_MS } from '../../../lib/core/hlc.js';
+import { Mode } from '../../../lib/core/mode.js';
+import { MemoryStore } from '../../../lib/store/memory.store.js';
+import { WarpClosedError } from '../../../lib/warp.errors.js';
+import { ChaosStore } from '../../helpers/chaos.store.js';
+import { deferred, eventually } from '../../helpers/deferred.js';
+import { WarpFactory } from '../../helpers/warp-factory.js';
+
+const factory = new WarpFactory();
+afterEach(() => factory.closeAll());
+
+/** An L2 whose deletes fail, as a Redis outage does. */
+class FailingDeletes extends MemoryCache {
+  override delete(): Promise<void> {
+    return Promise.reject(new Error('L2 down'));
+  }
+}
+
+/** A store whose writes wait for the test to open a gate. */
+class GatedWrites extends MemoryStore {
+  gate = deferred();
+  writing = deferred();
+  override async set(key: string, value: unknown): Promise<void> {
+    this.writing.resolve();
+    await this.gate.promise;
+    await super.set(key, value);
+  }
+}
+
+describe('Warp engine under races and failures', () => {
+  it('does not let a getOrSet loader that raced a set overwrite the newer value, in the store or the cache', async () => {
+    const store = new MemoryStore();
+    const warp = await factory.start({ store, keys: [{ key: 'k', mode: Mode.StrongLocal }] });
+    const loaderStarted = deferred();
+    const release = deferred();
+    const read = warp.getOrSet('k', async () => {
+      loaderStarted.resolve();
+      await release.promise;
+      return 'stale-from-loader';
+    });
+    await loaderStarted.promise;
+    await warp.set('k', 'new');
+    release.resolve();
+    assert.equal(await read, 'stale-from-loader');
+    assert.equal(await store.get('k'), 'new');
+    assert.equal(await warp.get('k'), 'new');
+  });
+
+  it('invalidates peers even when the shared tier cannot delete', async () => {
+    const bus = new MemoryBus();
+    const store = new MemoryStore();
+    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+    const a = await factory.start({ nodeId: 'a', bus: bus.node(), store, keys, cache: new TieredCache(new MemoryCache(), new FailingDeletes()) });
+    const bCache = new MemoryCache();
+    const b = await factory.start({ nodeId: 'b', bus: bus.node(), store, keys, cache: bCache });
+    await store.set('k', 'v0');
+    assert.equal(await b.get('k'), 'v0');
+    await assert.rejects(a.invalidate('k'), /L2 down/);
+    await eventually(() => bCache.peek('k') === undefined);
+  });
+
+  it('flushes the invalidation of a write still in flight when close() is called', async () => {
+    const bus = new MemoryBus();
+    const store = new GatedWrites();
+    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+    const a = await factory.start({ nodeId: 'a', bus: bus.node(), store, keys });
+    const bCache = new MemoryCache();
+    const b = await factory.start({ nodeId: 'b', bus: bus.node(), store, keys, cache: bCache });
+    await MemoryStore.prototype.set.call(store, 'k', 'v0');
+    assert.equal(await b.get('k'), 'v0');
+    const write = a.set('k', 'v1');
+    await store.writing.promise;
+    const closing = a.close();
+    store.gate.resolve();
+    await write;
+    await closing;
+    await eventually(() => bCache.peek('k') === undefined);
+    assert.equal(await b.get('k'), 'v1');
+  });
+
+  it('stays closed when close() is called while start() is still running', async () => {
+    const warp = factory.create({ keys: [{ key: 'k', mode: Mode.StrongLocal }] });
+    const starting = warp.start();
+    await warp.close();
+    await starting.catch(() => undefined);
+    assert.equal(warp.closed, true);
+    await assert.rejects(warp.set('k', 1), WarpClosedError);
+  });
+
+  it('does not fill a load that was in flight when the node may have missed invalidations', async () => {
+    const bus = new MemoryBus();
+    const store = new ChaosStore();
+    await store.inner.set('k', 'v0');
+    const cache = new MemoryCache();
+    const view = bus.node();
+    const warp = await factory.start({ bus: view, store, cache, keys: [{ key: 'k', mode: Mode.EventualDistributed }] });
+    const gate = deferred();
+    const reached = deferred();
+    store.readGate = gate.promise;
+    store.onGatedRead = () => reached.resolve();
+    const read = warp.get('k');
+    await reached.promise;
+    view.disconnect();
+    view.reconnect();
+    gate.resolve();
+    assert.equal(await read, 'v0');
+    assert.equal(cache.peek('k'), undefined);
+  });
+});
+
+describe('HybridLogicalClock drift bound', () => {
+  it('ignores a peer timestamp more than a minute ahead of local wall time', () => {
+    const clock = new HybridLogicalClock(() => 1_000_000);
+    clock.observe((1_000_000 + 3_600_000) * LOGICAL_TICKS_PER_MS);
+    assert.ok(clock.now() < (1_000_000 + 1) * LOGICAL_TICKS_PER_MS);
+  });
+});
