@@ -51,6 +51,11 @@ export class RedisBus extends BaseSyncBus {
     this.connectionName = options.connectionName ?? DEFAULT_CONNECTION_NAME;
   }
 
+  /** The client this bus publishes on (yours: never closed here); lent to the default locker. */
+  get redis(): Redis | Cluster {
+    return this.client;
+  }
+
   /**
    * Opens the subscriber connection; resolves once it is ready. Idempotent; a failed attempt may be
    * retried. @throws BusError when the connection fails or the bus is closed.

@@ -34,6 +34,11 @@ const PTTL_NO_EXPIRY = -1;
 export class RedisCache implements Cache {
   private readonly space: RedisKeyspace;
 
+  /** The client this cache uses (yours: never closed here); lent to the default locker. */
+  get redis(): RedisClient {
+    return this.space.client;
+  }
+
   constructor(client: RedisClient, options: RedisCacheOptions = {}) {
     this.space = new RedisKeyspace(client, options.prefix ?? 'warp:cache:', options.codec ?? new JsonCodec());
   }

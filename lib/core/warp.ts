@@ -10,7 +10,7 @@ import type { WarpOptions } from '../interfaces/warp-options.interface.js';
 import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.js';
 import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
 import { withLock } from '../lock/with-lock.js';
-import { MemoryLocker } from '../lock/memory.locker.js';
+import { defaultLocker } from '../lock/default-locker.js';
 import { LeaseManager, type Lease } from '../lease/lease-manager.js';
 import { VersionedCache, type Versioned } from '../versioned/versioned-cache.js';
 import { WatchBus, type WatchOptions } from '../watch/watch-bus.js';
@@ -104,7 +104,7 @@ export class Warp {
     this.store = options.store ?? new MemoryStore();
     this.bus = options.bus ?? new MemoryBus();
     this.mergeEngine = options.merge ?? new MergeEngine();
-    this.locker = options.locks ?? new MemoryLocker();
+    this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
     this.sharedTier = !(this.cache instanceof MemoryCache);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
     this.cluster = new Cluster(

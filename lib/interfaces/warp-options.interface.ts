@@ -64,7 +64,10 @@ export interface WarpOptions {
   quorum?: number | 'all';
   /** Shared secret: bus messages are signed with HMAC-SHA256 and unsigned ones dropped. */
   secret?: string;
-  /** Default: a `MemoryLocker` (single node). Pass a `RedisLocker` for cluster-wide locks. */
+  /**
+   * Default: a `RedisLocker` on the client of the first Redis-backed cache, store or bus (cluster-wide
+   * locks as soon as Redis is in play), else a `MemoryLocker` (one process).
+   */
   locks?: Locker;
   validator?: ValidatorOptions;
   /**

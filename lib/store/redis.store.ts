@@ -29,6 +29,11 @@ const MGET_CHUNK = 1000;
 export class RedisStore<T = unknown> implements Store<T> {
   private readonly space: RedisKeyspace;
 
+  /** The client this store uses (yours: never closed here); lent to the default locker. */
+  get redis(): RedisClient {
+    return this.space.client;
+  }
+
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
     this.space = new RedisKeyspace(client, options.prefix ?? 'warp:store:', options.codec ?? new JsonCodec());
   }
