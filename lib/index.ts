@@ -45,6 +45,7 @@ export { JsonCodec } from './codec/json.codec.js';
 export type { Codec } from './codec/codec.interface.js';
 export { NOOP_METRICS, type ObservedWarp, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 export { PrometheusWarpMetrics, type PrometheusWarpMetricsOptions } from './metrics/prometheus.metrics.js';
+export { WarpKeyvStore, type WarpKeyvStoreOptions } from './keyv/warp-keyv.store.js';
 export { Validator, DEFAULT_VALIDATOR_BATCH_SIZE, digest, type MismatchEvent, type ValidationReport } from './validator/validator.js';
 
 // Options and results
