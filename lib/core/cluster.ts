@@ -206,7 +206,8 @@ export class Cluster {
       return;
     }
     const message = decoded.message;
-    const body = message.body as Record<string, unknown>;
+    // A body is any JSON (null, a number...): read fields only off an object, so checks below drop the rest.
+    const body = (typeof message.body === 'object' && message.body !== null ? message.body : {}) as Record<string, unknown>;
     this.sawPeer(message.from, message.kind);
     switch (message.kind) {
       case MessageKind.Heartbeat:

@@ -49,6 +49,9 @@ export class KeyRegistry {
         { key: keyOrPattern },
       );
     }
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": options must be an object { ttl?, merge? }`, { key: keyOrPattern });
+    }
     const ttl = options.ttl ?? defaultTtl;
     if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
       throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be a number of ms >= 0, got ${String(ttl)}`, {
