@@ -35,6 +35,8 @@ function toBuffer(payload: Uint8Array): Buffer {
 export class RedisBus extends BaseSyncBus {
   private readonly connectionName: string;
   private subscriber?: Redis | Cluster;
+  /** Removes the listeners the bus put on its subscriber (and only those: a `Cluster` listens to its own events). */
+  private detach?: () => void;
   private opening?: Promise<void>;
   /** Bumped on every (re)connection, so a resubscription overtaken by a newer one reports nothing. */
   private readyCount = 0;
@@ -91,8 +93,7 @@ export class RedisBus extends BaseSyncBus {
   protected async release(): Promise<void> {
     const subscriber = this.subscriber;
     if (subscriber === undefined) return;
-    subscriber.removeAllListeners();
-    subscriber.on('error', () => undefined);
+    this.detach?.();
     if (subscriber.status === 'end') return;
     const ended = once(subscriber, 'end');
     if (subscriber.status === 'ready') {
@@ -106,16 +107,25 @@ export class RedisBus extends BaseSyncBus {
   private async open(): Promise<void> {
     const subscriber = this.duplicate();
     this.subscriber = subscriber;
-    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.registry.dispatch(channel.toString(), message));
-    // ioredis reconnects on its own; the state follows 'close' and 'ready'.
+    const onMessage = (channel: Buffer, message: Buffer): void => this.registry.dispatch(channel.toString(), message);
+    const onClose = (): void => this.state.set(false);
+    const onReady = (): void => void this.resubscribe(subscriber);
+    // ioredis reconnects on its own; the state follows 'close' and 'ready'. The error listener
+    // stays after release: a closing connection may still report errors.
     subscriber.on('error', () => undefined);
-    subscriber.on('close', () => this.state.set(false));
-    subscriber.on('ready', () => void this.resubscribe(subscriber));
+    subscriber.on('messageBuffer', onMessage);
+    subscriber.on('close', onClose);
+    subscriber.on('ready', onReady);
+    // Never removeAllListeners(): a Cluster moves from 'close' to 'end' through its own listener.
+    this.detach = () => {
+      subscriber.off('messageBuffer', onMessage);
+      subscriber.off('close', onClose);
+      subscriber.off('ready', onReady);
+    };
     try {
       await subscriber.connect();
     } catch (error) {
-      subscriber.removeAllListeners();
-      subscriber.on('error', () => undefined);
+      this.detach();
       subscriber.disconnect();
       this.subscriber = undefined;
       throw new BusError(`The RedisBus subscriber connection failed: ${(error as Error).message}`, { cause: error });
