@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { RedisBus } from '../../lib/bus/redis.bus.js';
+import { MemoryCache } from '../../lib/cache/memory.cache.js';
+import { RedisCache } from '../../lib/cache/redis.cache.js';
+import { TieredCache } from '../../lib/cache/tiered.cache.js';
+import { Mode } from '../../lib/core/mode.js';
+import type { Warp } from '../../lib/core/warp.js';
+import { PrometheusWarpMetrics } from '../../lib/metrics/prometheus.metrics.js';
+import { RedisStore } from '../../lib/store/redis.store.js';
+import { WarpError } from '../../lib/warp.errors.js';
+import { eventually } from '../helpers/deferred.js';
+import { metricValue } from '../helpers/prometheus-text.js';
+import { WarpFactory } from '../helpers/warp-factory.js';
+
+const HOST = '127.0.0.1';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, HOST, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+/** A redis-server private to this file, without persistence, that the test kills and restarts. */
+class PrivateRedis {
+  private server?: ChildProcess;
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.server = spawn('redis-server', ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await eventually(() => accepts(this.port), 10_000, 20);
+  }
+
+  async kill(): Promise<void> {
+    const server = this.server;
+    if (server === undefined || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = once(server, 'exit');
+    server.kill('SIGKILL');
+    await exited;
+  }
+}
+
+describe('a Redis outage under traffic (private redis-server killed and restarted)', () => {
+  let redis: PrivateRedis;
+  const clients: Redis[] = [];
+  const factory = new WarpFactory();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  before(async () => {
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    process.on('unhandledRejection', onUnhandled);
+  });
+  after(async () => {
+    await factory.closeAll();
+    for (const client of clients) client.disconnect();
+    await redis.kill();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  async function node(nodeId: string, registry: Registry): Promise<Warp> {
+    // Fail commands after one reconnection attempt instead of queueing them for the whole outage.
+    const client = new Redis({ host: HOST, port: redis.port, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    clients.push(client);
+    return factory.start({
+      nodeId,
+      namespace: 'outage',
+      keys: [{ key: 'item:*', mode: Mode.EventualDistributed }],
+      cache: new TieredCache(new MemoryCache(), new RedisCache(client, { prefix: 'outage:cache:' })),
+      store: new RedisStore(client, { prefix: 'outage:store:' }),
+      bus: new RedisBus(client),
+      metrics: new PrometheusWarpMetrics({ registry }),
+      storeTimeout: 300,
+      failSafe: { grace: 60_000 },
+      heartbeatInterval: 100,
+    });
+  }
+
+  it('serves last known values during the outage, shows it in the metrics, and serves no stale value after recovery', async () => {
+    const registryA = new Registry();
+    const registryB = new Registry();
+    const a = await node('outage-a', registryA);
+    const b = await node('outage-b', registryB);
+    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    await a.set('item:1', 'v1');
+    assert.equal(await b.get('item:1'), 'v1');
+
+    // Background traffic on both nodes for the whole test: only WarpErrors may come out.
+    const failures: unknown[] = [];
+    let traffic = true;
+    let i = 0;
+    const loop = (async () => {
+      while (traffic) {
+        const warp = i++ % 2 === 0 ? a : b;
+        await (i % 3 === 0 ? warp.set(`item:${i % 5}`, `t${i}`) : warp.get(`item:${i % 5}`)).catch((error: unknown) => {
+          if (!(error instanceof WarpError)) failures.push(error);
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+
+    await redis.kill();
+    await eventually(() => !a.cluster.connected && !b.cluster.connected, 10_000);
+    // Cut off from the bus, each node dropped distributed keys from L1: reads go to the dead store
+    // and are answered from the last known values.
+    assert.equal(await b.get('item:1'), 'v1');
+    await assert.rejects(a.set('item:1', 'lost'), { name: 'StoreError' }, 'writes fail loudly');
+    const during = await registryB.metrics();
+    assert.equal(metricValue(during, 'warp_bus_connected'), 0);
+    assert.ok(metricValue(during, 'warp_failsafe_served_total', { pattern: 'item:*' }) >= 1);
+    assert.ok(metricValue(during, 'warp_store_errors_total', { pattern: 'item:*', operation: 'read' }) >= 1);
+
+    await redis.start(); // empty: no persistence
+    await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
+    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
+    traffic = false;
+    await loop;
+
+    await a.set('item:1', 'v2');
+    assert.equal(await a.get('item:1'), 'v2');
+    await eventually(async () => (await b.get('item:1')) === 'v2', 5000);
+    for (let n = 0; n < 20; n++) assert.equal(await b.get('item:1'), 'v2', 'no stale value after recovery');
+    assert.equal(metricValue(await registryB.metrics(), 'warp_bus_connected'), 1);
+
+    assert.deepEqual(failures, [], 'traffic saw only WarpErrors');
+    assert.deepEqual(unhandled, [], 'no unhandled rejection');
+  });
+});
