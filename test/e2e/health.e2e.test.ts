@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { MemoryBus, RedisStore, WarpModule, type WarpModuleOptions } from '../../lib/index.js';
 import { WarpHealthIndicator } from '../../lib/health/warp.health.js';
+import { startHttpApp } from '../helpers/http-app.js';
 import { redisTestRun } from '../helpers/redis-test-run.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
 
@@ -31,10 +31,8 @@ async function start(options: WarpModuleOptions): Promise<{ app: INestApplicatio
     providers: [WarpHealthIndicator],
   })
   class HealthAppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [HealthAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, url: `${await app.getUrl()}/health` };
+  const { app, url } = await startHttpApp(HealthAppModule);
+  return { app, url: `${url}/health` };
 }
 
 describe('WarpHealthIndicator in a Nest app with TerminusModule', () => {

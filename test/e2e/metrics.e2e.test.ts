@@ -2,18 +2,15 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { AppModule } from '../../sample/app.module.js';
+import { startHttpApp } from '../helpers/http-app.js';
 import { metricValue } from '../helpers/prometheus-text.js';
 
 describe('the sample app with metrics: true and PrometheusModule', () => {
   let app: INestApplication;
   let url: string;
   before(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    ({ app, url } = await startHttpApp(AppModule));
   });
   after(() => app.close());
 
