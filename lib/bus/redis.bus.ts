@@ -131,6 +131,9 @@ export class RedisBus extends BaseSyncBus {
       throw new BusError(`The RedisBus subscriber connection failed: ${(error as Error).message}`, { cause: error });
     }
     if (this.closed) throw new BusError('The RedisBus was closed while connecting');
+    // A Cluster emits 'ready' a tick after connect() resolved: report the state now, so the bus is
+    // connected once connect() resolves whichever client it runs on.
+    if (this.readyCount === 0) await this.resubscribe(subscriber);
   }
 
   private duplicate(): Redis | Cluster {
