@@ -7,8 +7,19 @@ import type { HybridLogicalClock } from './hlc.js';
 
 /** Keys per invalidation message: keeps messages well under transport and protocol size limits. */
 const MAX_KEYS_PER_MESSAGE = 512;
-/** A peer (or our own echo) silent for this many heartbeat intervals is considered gone. */
+/** A peer silent for this many heartbeat intervals is considered gone by the others. */
 const MISSED_HEARTBEATS = 3;
+/**
+ * A node whose own heartbeat has not echoed back for this many intervals stops serving distributed
+ * keys from its local tier: one interval before its peers stop waiting for its acknowledgements.
+ */
+const MISSED_ECHOES = MISSED_HEARTBEATS - 1;
+/** Invalidated keys kept for a retry while the bus refuses publishes; past it peers get a reset. */
+const MAX_INVALIDATION_BACKLOG = 100_000;
+/** Delay before retrying invalidations whose publish failed. */
+const PUBLISH_RETRY_MS = 100;
+/** Longest wait for the goodbye message at shutdown. */
+const BYE_TIMEOUT_MS = 1_000;
 
 /** Message kinds of Warp's cluster protocol (one channel, multiplexed by kind). */
 export const MessageKind = {
@@ -17,6 +28,8 @@ export const MessageKind = {
   Invalidate: 'inv',
   StrongInvalidate: 'sinv',
   Ack: 'ack',
+  /** "You may have missed invalidations from me": peers drop distributed keys from their local tier. */
+  Reset: 'reset',
 } as const;
 
 export interface ClusterOptions {
@@ -66,6 +79,9 @@ export class Cluster {
   private readonly handlers = new Map<string, (message: BusMessage) => void>();
   private readonly channel: string;
   private flushTimer?: NodeJS.Timeout;
+  private flushImmediate?: NodeJS.Immediate;
+  /** Invalidation batches published and not yet confirmed by the bus. */
+  private batchesInFlight = 0;
   private heartbeatTimer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private removeConnectionListener?: () => void;
@@ -75,6 +91,10 @@ export class Cluster {
   private transportUp = false;
   private echoing = true;
   private closed = false;
+  private closing = false;
+  /** Invalidations were dropped from a full backlog: peers must be told to reset. */
+  private resetOwed = false;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -85,7 +105,9 @@ export class Cluster {
 
   /** Whether this node is in contact with the bus and hears its own heartbeats back. */
   get connected(): boolean {
-    return this.transportUp && this.echoing && !this.closed;
+    return (
+      this.transportUp && this.echoing && !this.closed && Date.now() - this.lastEcho <= this.options.heartbeatInterval * MISSED_ECHOES
+    );
   }
 
   async start(): Promise<void> {
@@ -111,11 +133,21 @@ export class Cluster {
     return live;
   }
 
-  /** Queues an eventual invalidation; batches go out within `invalidationDelay` ms. */
+  /**
+   * Queues an eventual invalidation; batches go out within `invalidationDelay` ms. With no batch in
+   * flight the batch leaves at the end of this event-loop turn (coalescing the turn's writes);
+   * while one is in flight, keys accumulate until it lands (at most `invalidationDelay`), so the
+   * batch size grows with load instead of every write paying a fixed delay.
+   */
   invalidateSoon(key: string): void {
     this.pendingKeys.add(key);
     if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
       this.flush();
+    } else if (this.batchesInFlight === 0) {
+      if (this.flushImmediate === undefined) {
+        this.flushImmediate = setImmediate(() => this.flush());
+        this.flushImmediate.unref();
+      }
     } else if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.flush(), this.options.invalidationDelay);
       this.flushTimer.unref();
@@ -162,12 +194,19 @@ export class Cluster {
 
   /** Flushes queued invalidations, says goodbye and detaches from the bus. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.flush();
-    await this.send(MessageKind.Bye, {});
-    this.closed = true;
+    if (this.closed || this.closing) return;
+    // No heartbeat may follow the goodbye, or peers would count this node live again.
+    this.closing = true;
     clearInterval(this.heartbeatTimer);
+    this.flush();
+    let byeTimer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (byeTimer = setTimeout(resolve, BYE_TIMEOUT_MS)));
+    await Promise.race([this.send(MessageKind.Bye, {}), timeout]);
+    clearTimeout(byeTimer);
+    this.closed = true;
     clearTimeout(this.flushTimer);
+    clearTimeout(this.retryTimer);
+    clearImmediate(this.flushImmediate);
     for (const [id, pending] of this.pendingAcks) {
       clearTimeout(pending.timer);
       pending.reject(new WarpClosedError('Warp closed while waiting for acknowledgements', { key: pending.keys[0] }));
@@ -180,19 +219,67 @@ export class Cluster {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pendingKeys.size === 0) return;
+    clearImmediate(this.flushImmediate);
+    this.flushImmediate = undefined;
+    // While the transport is down keys wait here; the reconnection flushes them.
+    if (this.pendingKeys.size === 0 || !this.transportUp) return;
     const keys = [...this.pendingKeys];
     this.pendingKeys.clear();
     const ts = this.options.clock.now();
     for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
-      const batch = keys.slice(i, i + MAX_KEYS_PER_MESSAGE);
-      void this.send(MessageKind.Invalidate, { keys: batch, ts, at: Date.now() });
+      this.batchesInFlight++;
+      void this.publishBatch(keys.slice(i, i + MAX_KEYS_PER_MESSAGE), ts);
     }
-    this.options.metrics.invalidationsSent(keys.length);
+  }
+
+  /**
+   * Publishes one batch of invalidations. A refused publish puts the keys back for a retry: an
+   * invalidation that never leaves would let peers serve the old value forever.
+   */
+  private async publishBatch(keys: string[], ts: number): Promise<void> {
+    let landed = true;
+    try {
+      await this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Invalidate, { keys, ts, at: Date.now() }));
+      this.options.metrics.invalidationsSent(keys.length);
+    } catch (error) {
+      landed = false;
+      this.options.logger.warn(`Warp: publishing ${keys.length} invalidations failed, will retry: ${String(error)}`);
+      this.requeue(keys);
+    }
+    // The bus took a batch: keys queued behind it go out now rather than at the timer.
+    if (--this.batchesInFlight === 0 && landed && this.pendingKeys.size > 0) this.flush();
+  }
+
+  private requeue(keys: string[]): void {
+    if (this.closed) return;
+    if (this.pendingKeys.size + keys.length > MAX_INVALIDATION_BACKLOG) {
+      // Too many to replay one by one: after reconnecting, tell peers to drop distributed keys.
+      this.resetOwed = true;
+      this.pendingKeys.clear();
+      return;
+    }
+    for (const key of keys) this.pendingKeys.add(key);
+    if (this.retryTimer === undefined) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.flushOwed();
+      }, PUBLISH_RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** Sends what failed earlier: a reset if the backlog overflowed, then the pending keys. */
+  private flushOwed(): void {
+    if (!this.transportUp) return;
+    if (this.resetOwed) {
+      this.resetOwed = false;
+      this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Reset, {})).catch(() => (this.resetOwed = true));
+    }
+    this.flush();
   }
 
   private send(kind: string, body: unknown): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || (this.closing && kind === MessageKind.Heartbeat)) return Promise.resolve();
     return this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)).catch((error: unknown) => {
       this.options.logger.warn(`Warp: publishing a "${kind}" message failed: ${String(error)}`);
     });
@@ -234,6 +321,9 @@ export class Cluster {
         void this.send(MessageKind.Ack, { id: body.id, to: message.from });
         return;
       }
+      case MessageKind.Reset:
+        this.listener.onPossiblyMissedInvalidations();
+        return;
       case MessageKind.Ack:
         if (body.to === this.options.nodeId && typeof body.id === 'number') this.onAck(body.id, message.from);
         return;
@@ -296,7 +386,7 @@ export class Cluster {
     // A stalled event loop (GC pause, SIGSTOP, debugger) may have slept through invalidations.
     if (now - this.lastTick > window) this.listener.onPossiblyMissedInvalidations();
     this.lastTick = now;
-    if (this.echoing && now - this.lastEcho > window) {
+    if (this.echoing && now - this.lastEcho > this.options.heartbeatInterval * MISSED_ECHOES) {
       // Our heartbeats stopped coming back: the subscription is dead even if the socket is not.
       this.echoing = false;
       this.options.logger.warn('Warp: own heartbeats no longer echo through the bus; serving distributed keys from the store');
@@ -320,6 +410,7 @@ export class Cluster {
     if (up) {
       this.lastEcho = Date.now();
       void this.send(MessageKind.Heartbeat, { at: Date.now() });
+      this.flushOwed();
     }
   }
 

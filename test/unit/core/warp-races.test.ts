@@ -113,6 +113,53 @@ describe('Warp engine under races and failures', () => {
   });
 });
 
+describe('eventual invalidations the bus refused', () => {
+  const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+
+  async function pair(busA: ReturnType<MemoryBus['node']>, bus: MemoryBus) {
+    const store = new MemoryStore();
+    const a = await factory.start({ nodeId: 'a', bus: busA, store, keys, heartbeatInterval: 50 });
+    const bCache = new MemoryCache();
+    const b = await factory.start({ nodeId: 'b', bus: bus.node(), store, keys, cache: bCache, heartbeatInterval: 50 });
+    await store.set('k', 'v0');
+    assert.equal(await b.get('k'), 'v0');
+    return { a, b, bCache };
+  }
+
+  it('are sent when the writer reconnects', async () => {
+    const bus = new MemoryBus();
+    const view = bus.node();
+    const { a, b, bCache } = await pair(view, bus);
+    view.disconnect();
+    await a.set('k', 'v1');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(bCache.peek('k')?.value, 'v0'); // nothing could leave yet
+    view.reconnect();
+    await eventually(() => bCache.peek('k') === undefined);
+    assert.equal(await b.get('k'), 'v1');
+  });
+
+  it('are retried when a publish fails while the transport claims to be up', async () => {
+    const bus = new MemoryBus();
+    const view = bus.node();
+    let failures = 0;
+    const publish = view.publish.bind(view);
+    view.publish = (channel, payload) => {
+      const text = Buffer.from(payload).toString();
+      if (failures < 2 && text.includes('"kind":"inv"')) {
+        failures++;
+        return Promise.reject(new Error('publish refused'));
+      }
+      return publish(channel, payload);
+    };
+    const { a, b, bCache } = await pair(view, bus);
+    await a.set('k', 'v1');
+    await eventually(() => bCache.peek('k') === undefined);
+    assert.equal(failures, 2);
+    assert.equal(await b.get('k'), 'v1');
+  });
+});
+
 describe('HybridLogicalClock drift bound', () => {
   it('ignores a peer timestamp more than a minute ahead of local wall time', () => {
     const clock = new HybridLogicalClock(() => 1_000_000);
