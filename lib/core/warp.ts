@@ -459,10 +459,11 @@ export class Warp {
     }
     this.metrics.load(registration.pattern, performance.now() - started);
     if (value === undefined) return undefined;
-    this.lastKnown?.remember(key, value, registration.ttl);
     if (flight.stale) {
       this.metrics.staleFillsDiscarded(registration.pattern);
     } else {
+      // Only a value still current is worth serving in a later outage.
+      this.lastKnown?.remember(key, value, registration.ttl);
       // A fill carries ts 0: it is what the store held, older than any write.
       await this.fill(key, { value, ts: 0, origin: this.nodeId }, registration.ttl);
     }
