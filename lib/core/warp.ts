@@ -41,6 +41,15 @@ export interface GetOrSetOptions<T = unknown> {
   cacheIf?: (value: T) => boolean;
 }
 
+/** One `getOrSet` miss being computed. */
+interface Computation<T> {
+  key: string;
+  registration: Registration;
+  loader: () => Promise<T> | T;
+  options: GetOrSetOptions<T> | undefined;
+  flight: Flight<T>;
+}
+
 /** What `peekLocal` returns when the local tier cannot answer. */
 export const MISS: unique symbol = Symbol('warp:miss');
 
@@ -229,7 +238,7 @@ export class Warp {
     const hit = this.peekLocal(key, registration);
     if (hit !== MISS) return hit as T;
     this.metrics.miss(registration.pattern);
-    return this.computes.run(key, (flight) => this.compute(key, registration, loader, options, flight));
+    return this.computes.run(key, (flight) => this.compute({ key, registration, loader, options, flight }));
   }
 
   /**
@@ -470,19 +479,13 @@ export class Warp {
     return value;
   }
 
-  private async compute<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
+  private async compute<T>(job: Computation<T>): Promise<T> {
     if (this.sharedTier) {
-      const entry = await this.readSharedTier(key);
+      const entry = await this.readSharedTier(job.key);
       if (entry !== undefined) return entry.value as T;
-      return this.computeAcrossProcesses(key, registration, loader, options, flight);
+      return this.computeAcrossProcesses(job);
     }
-    return this.computeHere(key, registration, loader, options, flight);
+    return this.computeHere(job);
   }
 
   /**
@@ -490,35 +493,23 @@ export class Warp {
    * a waiter that gets the lock finds the winner's value in the shared tier. A waiter that times
    * out loads on its own rather than fail.
    */
-  private async computeAcrossProcesses<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
-    const lock = await this.acquireLock(`${this.namespace}:fill:${key}`, FILL_LOCK).catch((error: unknown) => {
+  private async computeAcrossProcesses<T>(job: Computation<T>): Promise<T> {
+    const lock = await this.acquireLock(`${this.namespace}:fill:${job.key}`, FILL_LOCK).catch((error: unknown) => {
       if (error instanceof LockTimeoutError) return undefined;
       throw error;
     });
     try {
       if (lock !== undefined) {
-        const entry = await this.readSharedTier(key);
+        const entry = await this.readSharedTier(job.key);
         if (entry !== undefined) return entry.value as T;
       }
-      return await this.computeHere(key, registration, loader, options, flight);
+      return await this.computeHere(job);
     } finally {
       await lock?.release().catch(() => undefined);
     }
   }
 
-  private async computeHere<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
+  private async computeHere<T>({ key, registration, loader, options, flight }: Computation<T>): Promise<T> {
     const started = performance.now();
     const value = await loader();
     this.metrics.load(registration.pattern, performance.now() - started);
