@@ -81,7 +81,7 @@ class RedisLockHandle extends WatchedLockHandle {
 const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
- * Closes a connection the locker opened and resolves once its socket is gone (ioredis keeps a
+ * Closes a connection the locker opened and resolves once its sockets are gone (ioredis keeps a
  * timer until then), or after `CLOSE_TIMEOUT_MS` if it never reports the end (a connection stuck
  * reconnecting). `QUIT` when ready, so the server drops the subscription at once.
  */
@@ -94,9 +94,25 @@ function closeConnection(connection: Redis | Cluster): Promise<void> {
     };
     const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
     timer.unref();
-    connection.once('end', done);
-    if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
-    else connection.disconnect();
+    const close = (): void => {
+      // A Cluster reports 'end' once it has dropped its node connections, before their sockets
+      // have closed: wait for each of them too.
+      const connections = connection.isCluster ? [connection, ...(connection as Cluster).nodes()] : [connection];
+      const ended = connections.filter((c) => c.status !== 'end').map((c) => new Promise((end) => c.once('end', end)));
+      void Promise.all(ended).then(done);
+      if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
+    };
+    // A Cluster still connecting has a CLUSTER SLOTS request in flight on a connection of its own,
+    // with a timer, that disconnect() does not stop: let the attempt settle, then close.
+    if (!connection.isCluster || connection.status !== 'connecting') return close();
+    const settled = (): void => {
+      connection.off('ready', settled);
+      connection.off('close', settled);
+      close();
+    };
+    connection.once('ready', settled);
+    connection.once('close', settled);
   });
 }
 
