@@ -38,6 +38,8 @@ export class RedisBus extends BaseSyncBus {
   /** Removes the listeners the bus put on its subscriber (and only those: a `Cluster` listens to its own events). */
   private detach?: () => void;
   private opening?: Promise<void>;
+  /** On a Cluster, the master every publish of this bus goes to, so they keep their order. */
+  private publishNode?: Redis;
   /** Bumped on every (re)connection, so a resubscription overtaken by a newer one reports nothing. */
   private readyCount = 0;
 
@@ -75,7 +77,7 @@ export class RedisBus extends BaseSyncBus {
   async publish(channel: string, payload: Uint8Array): Promise<void> {
     this.ensureOpen(`publish on "${channel}"`, channel);
     try {
-      await this.client.publish(channel, toBuffer(payload));
+      await this.publisher().publish(channel, toBuffer(payload));
     } catch (error) {
       throw this.publishFailed(channel, 'Redis', error);
     }
@@ -134,6 +136,22 @@ export class RedisBus extends BaseSyncBus {
     // A Cluster emits 'ready' a tick after connect() resolved: report the state now, so the bus is
     // connected once connect() resolves whichever client it runs on.
     if (this.readyCount === 0) await this.resubscribe(subscriber);
+  }
+
+  /**
+   * Where to publish. A Cluster sends a keyless command such as `PUBLISH` to a random node, and
+   * messages published on different nodes reach subscribers in any order: pin one master (picked at
+   * random, to spread publishers) until its connection ends, as it does when the topology drops it.
+   */
+  private publisher(): Redis | Cluster {
+    if (!this.client.isCluster) return this.client;
+    const pinned = this.publishNode;
+    if (pinned !== undefined && pinned.status !== 'end' && pinned.status !== 'close') return pinned;
+    const masters = (this.client as Cluster).nodes('master');
+    // Before the Cluster knows its nodes, it queues the command itself.
+    if (masters.length === 0) return this.client;
+    this.publishNode = masters[Math.floor(Math.random() * masters.length)];
+    return this.publishNode;
   }
 
   private duplicate(): Redis | Cluster {
