@@ -552,7 +552,9 @@ export class Warp {
       this.lastKnown?.remember(key, next.value, ttl);
       this.versions.record(key, next);
       this.metrics.set(registration.pattern);
-      await this.propagate(registration.mode, key);
+      // Only StrongDistributed waits on peers: awaiting the other modes' void would cost a tick.
+      const propagated = this.propagate(registration.mode, key);
+      if (propagated !== undefined) await propagated;
     } finally {
       await lock?.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
     }
