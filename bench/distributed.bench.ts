@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { NodeProcess } from '../test/helpers/node-process.js';
 import { skipUnless } from '../test/helpers/services.js';
-import { latencyRow, percentile, ratio, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
+import { latencyRow, percentile, progress, ratio, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
 
 const WARP_NODE = fileURLToPath(new URL('./fixtures/warp-node.js', import.meta.url));
 const BENTO_NODE = fileURLToPath(new URL('./fixtures/bento-node.js', import.meta.url));
@@ -121,19 +121,23 @@ export async function runDistributedBenchmarks(config: BenchConfig): Promise<{ s
   try {
     await awaitMembership(warp);
     const [a, b, c] = warp;
+    progress('raw pub/sub floor');
     await b.call('echo', `${run}:ping`);
     const floor = await a.call<number[]>('pingPong', `${run}:ping`, s.warmup + s.latencySamples);
     latency.push(latencyRow('raw ioredis pub/sub, round trip / 2 (floor)', floor.slice(s.warmup)));
+    progress('Warp invalidation latency');
     const propagation = await invalidationLatency(a, b, 'ev:latency', s);
     latency.push(...propagationRows('Warp EventualDistributed', propagation));
     floorP99 = percentile(floor.slice(s.warmup), 99);
     warpP99 = percentile(propagation.evicted, 99);
     warpReadP99 = percentile(propagation.fromResolved, 99);
 
+    progress('StrongDistributed set latency');
     const strongSamples = (await a.call<number[]>('setLatencies', 'st:latency', s.warmup + s.latencySamples)).slice(s.warmup);
     strongP99 = percentile(strongSamples, 99);
     strong.push(latencyRow('Warp StrongDistributed set, 3 processes (lock, store, L2, 2 acks)', strongSamples));
 
+    progress('invalidation throughput (tiered)');
     await b.call('expectEvictions', 'ev:tp:', s.throughputKeys);
     const [started, sent] = await a.call<[number, number]>('invalidateMany', 'ev:tp:', s.throughputKeys, 256);
     const evicted = await b.call<number>('evictionsDone');
@@ -144,6 +148,7 @@ export async function runDistributedBenchmarks(config: BenchConfig): Promise<{ s
       note: `A sent in ${(sent - started).toFixed(0)} ms, B done ${(evicted - started).toFixed(0)} ms after start`,
     });
 
+    progress('Warp stampede');
     warpLoads = await stampedeCount([a, b, c], `ev:stampede:${run}`);
     stampede.push({ name: `Warp getOrSet x${STAMPEDE_CALLS} over 3 processes`, note: `${warpLoads} loader call(s)` });
   } finally {
@@ -174,6 +179,7 @@ export async function runDistributedBenchmarks(config: BenchConfig): Promise<{ s
   let bentoReadP99: number;
   try {
     const [a, b, c] = bento;
+    progress('bentocache invalidation latency and stampede');
     const propagation = await invalidationLatency(a, b, 'ev:latency', s);
     latency.push(...propagationRows('bentocache bus', propagation));
     bentoReadP99 = percentile(propagation.fromResolved, 99);

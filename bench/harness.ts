@@ -2,7 +2,7 @@
 // cases, latency percentiles, and the plain-text table every section prints.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { measure } from 'mitata';
+import { do_not_optimize, measure } from 'mitata';
 
 /** How long the run may take: `quick` is the smoke-test size (a few seconds in all). */
 export interface BenchConfig {
@@ -47,12 +47,21 @@ const collect = runInNewContext('gc') as () => void;
  * p50/p99 are over mitata's samples, each the mean of one batch.
  */
 export async function measureOp(name: string, op: () => unknown, config: BenchConfig): Promise<Row> {
-  const stats = await measure(op, {
+  const probe = op();
+  if (probe instanceof Promise) await probe;
+  // A sync result nobody reads lets the JIT delete the call: sink it (an async one mitata awaits).
+  const measured = probe instanceof Promise ? op : () => do_not_optimize(op());
+  const stats = await measure(measured, {
     gc: collect,
     min_cpu_time: (config.quick ? 40 : 700) * 1e6,
     ...(config.quick ? { max_samples: 64, warmup_samples: 1 } : {}),
   });
   return { name, opsPerSec: 1e9 / stats.avg, p50: stats.p50, p99: stats.p99 };
+}
+
+/** Progress on stderr, so a long run shows where it is without polluting the report. */
+export function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
 }
 
 /** p-th percentile (0-100) of unsorted samples, nearest rank. */

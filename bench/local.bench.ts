@@ -8,7 +8,7 @@ import { memoryDriver } from 'bentocache/drivers/memory';
 import { createCache } from 'cache-manager';
 import { LRUCache } from 'lru-cache';
 import { Mode, Warp, WarpKey, WarpModule, WarpService } from '../lib/index.js';
-import { measureOp, ratio, rowOf, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
+import { measureOp, progress, ratio, rowOf, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
 
 const KEY = 'bench:1';
 const VALUE = { id: 1, name: 'Ada', roles: ['admin'] };
@@ -158,6 +158,7 @@ export async function runLocalBenchmarks(config: BenchConfig): Promise<{ section
   const sections: Section[] = [];
   try {
     for (const [title, op] of OPS) {
+      progress(title);
       const rows: Row[] = [];
       for (const contender of contenders) {
         // Every contender starts each case with the key cached, so hits are hits.

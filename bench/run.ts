@@ -4,8 +4,16 @@ import { configFromArgs, formatReport, type Section, type Verdict } from './harn
 import { runDistributedBenchmarks } from './distributed.bench.js';
 import { runLocalBenchmarks } from './local.bench.js';
 
+/** A benchmark that hangs (a child lost to a Redis outage) fails the run instead of blocking it. */
+const RUN_TIMEOUT_MS = { quick: 120_000, full: 600_000 };
+
 async function main(): Promise<void> {
   const config = configFromArgs(process.argv.slice(2));
+  const limit = config.quick ? RUN_TIMEOUT_MS.quick : RUN_TIMEOUT_MS.full;
+  setTimeout(() => {
+    console.error(`bench: no result within ${limit / 1000} s, giving up`);
+    process.exit(1);
+  }, limit).unref();
   const started = Date.now();
   const sections: Section[] = [];
   const verdicts: Verdict[] = [];
