@@ -95,12 +95,23 @@ export class Cluster {
   /** Invalidations were dropped from a full backlog: peers must be told to reset. */
   private resetOwed = false;
   private retryTimer?: NodeJS.Timeout;
+  /**
+   * When this node may serve StrongDistributed keys from its local tier: one heartbeat interval
+   * after its own heartbeat first echoed back (after start or a reconnection). Until peers count it
+   * live, their writes do not wait for its acknowledgement, so it must not cache what they change.
+   */
+  private admittedAt = Infinity;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly listener: ClusterListener,
   ) {
     this.channel = options.protocol.channel('sync');
+  }
+
+  /** Whether this node is a live member whose acknowledgements peers await (see `admittedAt`). */
+  get admitted(): boolean {
+    return Date.now() >= this.admittedAt && this.connected;
   }
 
   /** Whether this node is in contact with the bus and hears its own heartbeats back. */
@@ -389,6 +400,7 @@ export class Cluster {
     if (this.echoing && now - this.lastEcho > this.options.heartbeatInterval * MISSED_ECHOES) {
       // Our heartbeats stopped coming back: the subscription is dead even if the socket is not.
       this.echoing = false;
+      this.admittedAt = Infinity;
       this.options.logger.warn('Warp: own heartbeats no longer echo through the bus; serving distributed keys from the store');
       this.listener.onPossiblyMissedInvalidations();
     }
@@ -397,6 +409,7 @@ export class Cluster {
 
   private onEcho(): void {
     this.lastEcho = Date.now();
+    if (this.admittedAt === Infinity) this.admittedAt = this.lastEcho + this.options.heartbeatInterval;
     if (!this.echoing) {
       this.echoing = true;
       this.listener.onPossiblyMissedInvalidations();
@@ -406,6 +419,7 @@ export class Cluster {
   private onTransportChange(up: boolean): void {
     if (up === this.transportUp) return;
     this.transportUp = up;
+    this.admittedAt = Infinity;
     this.listener.onPossiblyMissedInvalidations();
     if (up) {
       this.lastEcho = Date.now();

@@ -214,8 +214,9 @@ export class Warp {
    */
   async get<T>(key: string): Promise<T | undefined> {
     const registration = this.registrationOf(key);
-    if (registration.mode === Mode.StrongDistributed && !this.cluster.connected) {
-      // Cut off from the bus, this node cannot know of peers' writes: read the source of truth.
+    if (registration.mode === Mode.StrongDistributed && !this.cluster.admitted) {
+      // Cut off from the bus (or not yet counted live by peers), this node cannot know of peers'
+      // writes: read the source of truth.
       return (await this.readStore(key)) as T | undefined;
     }
     const hit = this.cache.peek?.(key);
@@ -246,7 +247,7 @@ export class Warp {
    * step of `getOrSet`, shared with the decorators' wrappers.
    */
   peekLocal(key: string, registration: Registration): unknown {
-    if (registration.mode === Mode.StrongDistributed && !this.cluster.connected) return MISS;
+    if (registration.mode === Mode.StrongDistributed && !this.cluster.admitted) return MISS;
     const hit = this.cache.peek?.(key);
     if (hit === undefined) return MISS;
     this.metrics.hit(registration.pattern);

@@ -47,7 +47,7 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
         nodes.push({ warp, bus, cache });
       }
       // Everyone knows everyone before the test starts.
-      await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1), 5000);
+      await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted), 5000);
       return { nodes, store };
     }
 

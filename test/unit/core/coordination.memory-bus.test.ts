@@ -30,7 +30,7 @@ describe('coordination across nodes over a shared MemoryBus', () => {
       const warp = await warps.start({ nodeId: `node-${i}`, bus: shared.node(), store, cache, locks, keys: KEYS, heartbeatInterval: 50, ...extra });
       nodes.push({ warp, cache });
     }
-    await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1));
+    await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted));
     return { nodes, store, shared };
   }
 

@@ -167,3 +167,23 @@ describe('HybridLogicalClock drift bound', () => {
     assert.ok(clock.now() < (1_000_000 + 1) * LOGICAL_TICKS_PER_MS);
   });
 });
+
+describe('a node joining a cluster', () => {
+  it('reads StrongDistributed keys from the store until peers count it live, so a write that did not wait for it cannot leave it stale', async () => {
+    const bus = new MemoryBus();
+    const store = new MemoryStore();
+    const keys = [{ key: 's', mode: Mode.StrongDistributed }];
+    const a = await factory.start({ nodeId: 'a', bus: bus.node(), store, keys, heartbeatInterval: 200 });
+    await a.set('s', 'v0');
+    const cache = new MemoryCache();
+    const late = await factory.start({ nodeId: 'late', bus: bus.node(), store, keys, cache, heartbeatInterval: 200 });
+    assert.equal(late.cluster.admitted, false);
+    assert.equal(await late.get('s'), 'v0');
+    assert.equal(cache.peek('s'), undefined); // not cached while joining
+    await a.set('s', 'v1'); // may not wait for 'late'
+    assert.equal(await late.get('s'), 'v1');
+    await eventually(() => late.cluster.admitted);
+    assert.equal(await late.get('s'), 'v1');
+    assert.equal(cache.peek('s')?.value, 'v1');
+  });
+});
