@@ -71,6 +71,11 @@ export class MemoryCache implements Cache {
     return Promise.resolve();
   }
 
+  /** `set` without the Promise, for the engine's write path. */
+  put(key: string, entry: Envelope, ttlMs?: number): void {
+    this.write(key, entry, ttlMs);
+  }
+
   setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
     if (this.peek(key) !== undefined) return Promise.resolve(false);
     this.write(key, entry, ttlMs);

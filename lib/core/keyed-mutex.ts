@@ -22,13 +22,12 @@ export class KeyedMutex {
     } catch (error) {
       result = Promise.reject(error);
     }
-    const tail = result.then(ignore, ignore);
-    this.tails.set(key, tail);
-    void tail.then(() => {
+    // One reaction both settles the tail and removes it when nobody queued behind it.
+    const leave = (): void => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    };
+    const tail: Promise<void> = result.then(leave, leave);
+    this.tails.set(key, tail);
     return result;
   }
 }
-
-function ignore(): void {}

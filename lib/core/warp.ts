@@ -19,7 +19,7 @@ import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
 import type { Store } from '../store/store.interface.js';
-import { LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
+import { InvalidOptionsError, LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
 import { Cluster } from './cluster.js';
 import type { Envelope } from './envelope.js';
 import { HybridLogicalClock } from './hlc.js';
@@ -81,8 +81,8 @@ export class Warp {
   readonly cluster: Cluster;
   /** Leases whose revocation or expiry invalidates their keys cluster-wide. */
   readonly leases: LeaseManager;
-  /** The last versions of each key this node wrote or read from a shared tier. */
-  readonly versions: VersionedCache;
+  /** The last versions of each key this node wrote or read from a shared tier; off unless the `versions` option is set. */
+  readonly versions?: VersionedCache;
   /** Topic pub/sub of bytes across the cluster. */
   readonly watchBus: WatchBus;
   readonly metrics: WarpMetrics;
@@ -143,7 +143,7 @@ export class Warp {
       metrics: this.metrics,
       logger: this.logger,
     });
-    this.versions = new VersionedCache(this.options.versions);
+    if (options.versions !== undefined) this.versions = new VersionedCache(this.options.versions);
     this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.metrics.observe?.(this);
@@ -402,7 +402,7 @@ export class Warp {
    */
   async history<T>(key: string): Promise<Versioned<T>[]> {
     this.registrationOf(key);
-    return this.versions.history<T>(key);
+    return this.versionsOrThrow().history<T>(key);
   }
 
   /**
@@ -412,7 +412,7 @@ export class Warp {
    */
   async getAt<T>(key: string, at: Date | number): Promise<T | undefined> {
     this.registrationOf(key);
-    return this.versions.getAt<T>(key, at);
+    return this.versionsOrThrow().getAt<T>(key, at);
   }
 
   /**
@@ -533,32 +533,42 @@ export class Warp {
     return value;
   }
 
-  private async write(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
-    let lock: LockHandle | undefined;
-    if (registration.mode === Mode.StrongDistributed) {
-      lock = await this.acquireLock(`${this.namespace}:write:${key}`, {
-        ttl: STRONG_WRITE_LOCK.ttl,
-        waitTimeout: this.options.publishTimeout,
-      });
-    }
+  private write(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+    return registration.mode === Mode.StrongDistributed
+      ? this.writeUnderClusterLock(key, registration, value, ttl)
+      : this.writeThrough(key, registration, value, ttl);
+  }
+
+  /** StrongDistributed: the whole write (merge, store, cache, acknowledged propagation) under a cluster lock. */
+  private async writeUnderClusterLock(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+    const lock = await this.acquireLock(`${this.namespace}:write:${key}`, {
+      ttl: STRONG_WRITE_LOCK.ttl,
+      waitTimeout: this.options.publishTimeout,
+    });
     try {
-      let next: Envelope = { value, ts: this.clock.now(), origin: this.nodeId };
-      if (this.mergeEngine.needsCurrent(registration.merge)) {
-        const current = await this.readCurrent(key);
-        next = await this.mergeEngine.merge(key, current, next, registration.merge);
-      }
-      await this.writeStore(key, next.value);
-      this.markStale(key);
-      await this.writeCache(key, next, ttl);
-      this.lastKnown?.remember(key, next.value, ttl);
-      this.versions.record(key, next);
-      this.metrics.set(registration.pattern);
-      // Only StrongDistributed waits on peers: awaiting the other modes' void would cost a tick.
-      const propagated = this.propagate(registration.mode, key);
-      if (propagated !== undefined) await propagated;
+      await this.writeThrough(key, registration, value, ttl);
     } finally {
-      await lock?.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
+      await lock.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
     }
+  }
+
+  private async writeThrough(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+    let next: Envelope = { value, ts: this.clock.now(), origin: this.nodeId };
+    if (this.mergeEngine.needsCurrent(registration.merge)) {
+      const current = await this.readCurrent(key);
+      next = await this.mergeEngine.merge(key, current, next, registration.merge);
+    }
+    await this.writeStore(key, next.value);
+    this.markStale(key);
+    if (this.sharedTier) await this.writeCache(key, next, ttl);
+    // A node-local MemoryCache is written synchronously: awaiting its resolved promise costs a tick.
+    else (this.cache as MemoryCache).put(key, next, ttl);
+    this.lastKnown?.remember(key, next.value, ttl);
+    this.versions?.record(key, next);
+    this.metrics.set(registration.pattern);
+    // Only StrongDistributed waits on peers: awaiting the other modes' void would cost a tick.
+    const propagated = this.propagate(registration.mode, key);
+    if (propagated !== undefined) await propagated;
   }
 
   private async acquireLock(name: string, options: Required<LockOptions>): Promise<LockHandle> {
@@ -593,7 +603,7 @@ export class Warp {
       const pending = this.cache.get(key);
       const entry = await (this.storeTimeout === undefined ? pending : withTimeout(pending, this.storeTimeout));
       // A timestamped entry is a writer's version this node learns about; fills (ts 0) are not.
-      if (entry !== undefined && entry.ts > 0) this.versions.record(key, entry);
+      if (entry !== undefined && entry.ts > 0) this.versions?.record(key, entry);
       return entry;
     } catch (error) {
       // A shared cache outage degrades to store reads; it never fails a read on its own.
@@ -704,6 +714,13 @@ export class Warp {
     this.reads.markAllStale(distributed);
     this.computes.markAllStale(distributed);
     this.cache.clearLocal?.(distributed);
+  }
+
+  private versionsOrThrow(): VersionedCache {
+    if (this.versions === undefined) {
+      throw new InvalidOptionsError('history() and getAt() need the versioned cache: set the "versions" option (e.g. versions: {})');
+    }
+    return this.versions;
   }
 
   private assertOpen(key: string): void {

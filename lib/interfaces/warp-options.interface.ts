@@ -90,8 +90,9 @@ export interface WarpOptions {
   /** ms between heartbeats; a peer silent for 3 intervals is considered gone. Default 1000. */
   heartbeatInterval?: number;
   /**
-   * Bounds of the versioned cache behind `history`/`getAt`: `maxVersions` per key (default 10)
-   * and `maxEntries` keys, least recently used dropped first (default 10 000).
+   * Turns on the versioned cache behind `history`/`getAt` (off by default: it copies every write)
+   * with its bounds: `maxVersions` per key (default 10) and `maxEntries` keys, least recently used
+   * dropped first (default 10 000). `versions: {}` enables it with the defaults.
    */
   versions?: { maxVersions?: number; maxEntries?: number };
   /** Watch bus: `bufferSize` events per subscriber before the oldest is dropped (default 1024). */

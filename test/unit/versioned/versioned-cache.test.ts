@@ -89,15 +89,22 @@ describe('Warp history and getAt', () => {
   });
 
   it('does not record a fill from the store, which carries no timestamp', async () => {
-    const warp = await warps.start({ keys: [{ key: 'k', mode: Mode.StrongLocal }] });
+    const warp = await warps.start({ keys: [{ key: 'k', mode: Mode.StrongLocal }], versions: {} });
     await warp.store.set('k', 'from-store');
     assert.equal(await warp.get('k'), 'from-store');
     assert.deepEqual(await warp.history('k'), []);
   });
 
+  it('is off unless the versions option is set, and says how to turn it on', async () => {
+    const warp = await warps.start({ keys: [{ key: 'k', mode: Mode.StrongLocal }] });
+    await warp.set('k', 1);
+    await assert.rejects(warp.history('k'), (error: Error) => error instanceof InvalidOptionsError && /versions/.test(error.message));
+    await assert.rejects(warp.getAt('k', Date.now()), InvalidOptionsError);
+  });
+
   it('does not record a set the store refused', async () => {
     const store = new ChaosStore();
-    const warp = await warps.start({ store, keys: [{ key: 'k', mode: Mode.StrongLocal }] });
+    const warp = await warps.start({ store, keys: [{ key: 'k', mode: Mode.StrongLocal }], versions: {} });
     store.failWrites = 1;
     await assert.rejects(warp.set('k', 'lost'), StoreError);
     assert.deepEqual(await warp.history('k'), []);
