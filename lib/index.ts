@@ -11,7 +11,7 @@ export { InjectWarpBus, InjectWarpCache, InjectWarpLocker, InjectWarpStore } fro
 export type { KeyTemplate } from './decorators/key-template.js';
 
 // Engine
-export { Warp, type GetOrSetOptions } from './core/warp.js';
+export { Warp, type GetOrSetOptions, type SetOptions } from './core/warp.js';
 export { Mode } from './core/mode.js';
 export { WARP_DEFAULTS } from './core/warp-options.js';
 export type { Registration, RegisterOptions } from './core/registry.js';

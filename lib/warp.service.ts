@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Registration, RegisterOptions } from './core/registry.js';
 import type { Mode } from './core/mode.js';
-import type { GetOrSetOptions, Warp } from './core/warp.js';
+import type { GetOrSetOptions, SetOptions, Warp } from './core/warp.js';
 import type { LockHandle, LockOptions } from './lock/locker.interface.js';
 import type { WarmupReport } from './interfaces/warmup-report.interface.js';
 import type { Lease } from './lease/lease-manager.js';
@@ -49,8 +49,8 @@ export class WarpService {
   }
 
   /** @see Warp.set */
-  set<T>(key: string, value: T): Promise<void> {
-    return this.engine.set(key, value);
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    return this.engine.set(key, value, options);
   }
 
   /** @see Warp.getOrSet */

@@ -200,7 +200,14 @@ export class Cluster {
 
   /** Publishes an extension message to every peer. */
   publish(kind: string, body: unknown): Promise<void> {
-    return this.send(kind, body);
+    if (this.closed) return Promise.resolve();
+    // Unlike the protocol's own messages, an extension's caller learns of a failure: an oversized
+    // message (thrown by encode) or a publish the bus refused.
+    try {
+      return this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Flushes queued invalidations, says goodbye and detaches from the bus. */

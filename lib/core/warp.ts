@@ -50,6 +50,12 @@ interface Computation<T> {
   flight: Flight<T>;
 }
 
+/** Options of one `set` call. */
+export interface SetOptions {
+  /** TTL in ms of this entry in the cache tiers, overriding the registration's (0 = no expiry). */
+  ttl?: number;
+}
+
 /** What `peekLocal` returns when the local tier cannot answer. */
 export const MISS: unique symbol = Symbol('warp:miss');
 
@@ -260,16 +266,18 @@ export class Warp {
    * @throws UnregisteredKeyError, InvalidKeyError, SerializationError, StoreError,
    *   QuorumNotReachedError (StrongDistributed; the value is persisted), LockTimeoutError
    */
-  set<T>(key: string, value: T): Promise<void> {
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     let registration: Registration;
+    let ttl: number;
     try {
       registration = this.registrationOf(key);
       this.assertOpen(key);
       assertValue(key, value);
+      ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.writes.run(key, () => this.write(key, registration, value, registration.ttl));
+    return this.writes.run(key, () => this.write(key, registration, value, ttl));
   }
 
   /**
@@ -457,7 +465,7 @@ export class Warp {
     if (this.sharedTier) {
       const entry = await this.readSharedTier(key);
       if (entry !== undefined) {
-        this.lastKnown?.remember(key, entry.value, registration.ttl);
+        if (!flight.stale) this.lastKnown?.remember(key, entry.value, registration.ttl);
         return entry.value;
       }
     }
@@ -696,7 +704,11 @@ export class Warp {
   }
 
   private evictLocally(keys: string[]): void {
-    for (const key of keys) this.markStale(key);
+    for (const key of keys) {
+      this.markStale(key);
+      // An invalidated (or revoked) value must not come back as a fail-safe answer either.
+      this.lastKnown?.forget(key);
+    }
     this.cache.evictLocal?.(keys);
   }
 
@@ -738,6 +750,13 @@ function assertValue(key: string, value: unknown): void {
   if (type === 'function' || type === 'symbol' || type === 'bigint') {
     throw new SerializationError(`Cannot set "${key}": a ${type} is not a storable value`, { key });
   }
+}
+
+function entryTtl(key: string, ttl: unknown): number {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+    throw new InvalidOptionsError(`Invalid ttl for "${key}": expected a number of ms >= 0, got ${String(ttl)}`, { key });
+  }
+  return ttl;
 }
 
 function messageOf(error: unknown): string {

@@ -62,13 +62,15 @@ export class WarpKeyvStore extends EventEmitter {
     return this.warp.getMany<Value>(keys.map((key) => this.key(key)));
   }
 
-  async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
-  }
+  // No has(): Keyv then answers it with get() and its own expiry check.
 
-  /** Resolves `true` once persisted; `ttl` is Keyv's, which it enforces on read. */
-  async set(key: string, value: unknown, _ttl?: number): Promise<boolean> {
-    await this.warp.set(this.key(key), value);
+  /**
+   * Resolves `true` once persisted. Keyv's `ttl` becomes the entry's TTL in Warp's cache tiers,
+   * so expired entries leave the cache; the store keeps them until Keyv reads (and deletes) them
+   * or `clear()` runs, as with any Keyv store without native expiry.
+   */
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    await this.warp.set(this.key(key), value, ttl === undefined || ttl <= 0 ? undefined : { ttl });
     return true;
   }
 

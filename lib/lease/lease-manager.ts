@@ -11,6 +11,8 @@ export const LEASE_MESSAGE_KIND = 'lease';
 
 /** Keys per revocation message, well under the bus protocol's size limit (keys are <= 1 KiB). */
 const MAX_KEYS_PER_MESSAGE = 256;
+/** Encoded key bytes per revoke message: well under the protocol's 1 MiB message limit. */
+const MAX_REVOKE_BYTES = 256 * 1024;
 /** Ended lease ids remembered so a late or duplicated message cannot bring a lease back. */
 const MAX_TOMBSTONES = 10_000;
 /** Longest delay a Node timer honours. */
@@ -143,8 +145,10 @@ export class LeaseManager {
   async revoke(id: string): Promise<void> {
     const record = this.require(id, 'revoke');
     const keys = this.end(record);
-    await this.broadcastRevoke(id, keys);
-    await this.invalidateAll(id, keys, true);
+    // Both always run: a failed broadcast must not leave the keys cached here or on their peers.
+    const [broadcast, invalidated] = await Promise.allSettled([this.broadcastRevoke(id, keys), this.invalidateAll(id, keys, true)]);
+    if (invalidated.status === 'rejected') throw invalidated.reason;
+    if (broadcast.status === 'rejected') throw broadcast.reason;
   }
 
   /** Stops every expiry timer. Leases stay known to peers, which expire them on their own. */
@@ -199,7 +203,8 @@ export class LeaseManager {
     if (record === undefined || this.closed) return;
     const keys = this.end(record);
     if (record.owner === this.options.nodeId) {
-      void this.broadcastRevoke(id, keys).then(() => this.invalidateAll(id, keys, false));
+      const logged = (error: unknown) => this.options.logger.warn(`Warp: broadcasting the expiry of lease "${id}": ${String(error)}`);
+      void Promise.allSettled([this.broadcastRevoke(id, keys).catch(logged), this.invalidateAll(id, keys, false)]);
     } else if (keys.length > 0) {
       // The owner invalidates cluster-wide; this node does not count on it (the owner may be gone).
       this.options.dropHere(keys).catch((error: unknown) => this.options.logger.warn(`Warp: dropping the keys of expired lease "${id}": ${String(error)}`));
@@ -214,11 +219,22 @@ export class LeaseManager {
     this.options.logger.warn(`Warp: invalidating the keys of expired lease "${id}": ${String(failure.reason)}`);
   }
 
+  /** Sends the revocation in messages bounded by key count and by encoded size (escaping grows keys). */
   private async broadcastRevoke(id: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return this.send('revoke', { id, keys });
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
-      await this.send('revoke', { id, keys: keys.slice(i, i + MAX_KEYS_PER_MESSAGE) });
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const key of keys) {
+      const size = Buffer.byteLength(JSON.stringify(key)) + 1;
+      if (batch.length > 0 && (batch.length >= MAX_KEYS_PER_MESSAGE || bytes + size > MAX_REVOKE_BYTES)) {
+        await this.send('revoke', { id, keys: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(key);
+      bytes += size;
     }
+    await this.send('revoke', { id, keys: batch });
   }
 
   private send(op: LeaseOp, body: Record<string, unknown>): Promise<void> {

@@ -268,8 +268,12 @@ export class RedisLocker implements Locker {
         } else {
           // A release published before the subscription was active went unheard: once it is
           // active, try again at once instead of sleeping through it.
-          await Promise.race([subscribing, this.#sleep(delay, waiter)]);
-          waiter.wake?.();
+          const sleeping = this.#sleep(delay, waiter);
+          await Promise.race([subscribing, sleeping]);
+          // A failed subscription resolves too: then the backoff still applies, or a waiter
+          // would spin on the acquire script.
+          if (this.#subscribed) waiter.wake?.();
+          else await sleeping;
         }
       }
     } finally {

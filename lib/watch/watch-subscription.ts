@@ -63,6 +63,8 @@ export class WatchSubscription implements AsyncIterableIterator<WatchEvent> {
     const waiter = this.waiters.shift();
     if (waiter !== undefined) return waiter({ done: false, value: event });
     if (this.buffered >= this.bufferSize) {
+      // Release the dropped payload now, not at the next compaction: the buffer bound is memory too.
+      this.queue[this.head] = undefined as unknown as WatchEvent;
       this.head++;
       this.dropped++;
     }
