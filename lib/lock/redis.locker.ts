@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionsError, WarpError } from '../warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
@@ -283,7 +283,7 @@ export class RedisLocker implements Locker {
 
   /** One attempt: the handle, or the holder's remaining lease in ms (0 when unknown). */
   async #tryAcquire(name: string, ttl: number): Promise<RedisLockHandle | number> {
-    const key = `${this.#prefix}{${name}}`;
+    const key = `${this.#prefix}{${hashTagOf(name)}}`;
     const token = randomBytes(16).toString('base64url');
     const startedAt = Date.now();
     const result = await runScript(this.#client, ACQUIRE, [key, `${key}:fence`], [token, Math.ceil(ttl)]);
@@ -396,4 +396,13 @@ export class RedisLocker implements Locker {
     promise.then(untrack, untrack);
     return promise;
   }
+}
+
+/**
+ * The Cluster hash tag of a lock: its name, or a digest when the name has braces (a name starting
+ * with `}` would make an empty tag, and the lock and its fencing counter would land in different
+ * slots).
+ */
+function hashTagOf(name: string): string {
+  return name.includes('{') || name.includes('}') ? createHash('sha256').update(name).digest('hex') : name;
 }

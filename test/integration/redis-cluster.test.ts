@@ -107,6 +107,21 @@ describe('Redis backends on a Redis Cluster', { skip }, () => {
     assert.deepEqual(await cache.keys(), []);
   });
 
+  it('locks names with braces, even one starting with "}", in one slot with their fencing counter', async () => {
+    const locker = new RedisLocker(client(), { prefix: `${freshPrefix()}lock:` });
+    try {
+      for (const name of ['}starts-with-brace', 'user:{42}', '{}']) {
+        const first = await locker.acquire(name, { ttl: 5_000, waitTimeout: 0 });
+        await first.release();
+        const second = await locker.acquire(name, { ttl: 5_000, waitTimeout: 0 });
+        assert.ok(second.fencingToken > first.fencingToken);
+        await second.release();
+      }
+    } finally {
+      await locker.close();
+    }
+  });
+
   it('hands a lock from one Cluster client to a waiter on another when released, with a higher fencing token', async () => {
     const prefix = `${freshPrefix()}lock:`;
     const first = new RedisLocker(connect(), { prefix });
