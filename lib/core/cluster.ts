@@ -48,7 +48,12 @@ export interface ClusterOptions {
 /** What the cluster tells the engine. */
 export interface ClusterListener {
   /** Peers wrote or invalidated these keys: evict them locally. */
-  onRemoteInvalidate(keys: string[]): void;
+  /**
+   * Peers wrote or invalidated these keys: evict them locally. `dropped` are the keys a peer
+   * invalidated explicitly (`invalidate()`, a lease revocation): their values must not be served
+   * again at all, not even as a fail-safe answer.
+   */
+  onRemoteInvalidate(keys: string[], dropped: readonly string[]): void;
   /**
    * Invalidations may have been missed (bus dropped, or this process stalled past the heartbeat
    * window): distributed keys must not be served from the local tier any more.
@@ -74,7 +79,8 @@ interface PendingAck {
  */
 export class Cluster {
   private readonly peers = new Map<string, number>();
-  private readonly pendingKeys = new Set<string>();
+  /** Keys waiting to be invalidated on peers → whether they were dropped explicitly. */
+  private readonly pendingKeys = new Map<string, boolean>();
   private readonly pendingAcks = new Map<number, PendingAck>();
   private readonly handlers = new Map<string, (message: BusMessage) => void>();
   private readonly channel: string;
@@ -150,8 +156,8 @@ export class Cluster {
    * while one is in flight, keys accumulate until it lands (at most `invalidationDelay`), so the
    * batch size grows with load instead of every write paying a fixed delay.
    */
-  invalidateSoon(key: string): void {
-    this.pendingKeys.add(key);
+  invalidateSoon(key: string, dropped = false): void {
+    this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
     if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
       this.flush();
     } else if (this.batchesInFlight === 0) {
@@ -169,7 +175,7 @@ export class Cluster {
    * Invalidates keys on every live peer and resolves once they (or `quorum` of them)
    * acknowledged; rejects with `QuorumNotReachedError` after `publishTimeout`.
    */
-  invalidateAcknowledged(keys: string[]): Promise<void> {
+  invalidateAcknowledged(keys: string[], dropped = false): Promise<void> {
     if (this.closed) return Promise.reject(new WarpClosedError('Warp is closed', { key: keys[0] }));
     const live = this.livePeers();
     const { quorum, publishTimeout } = this.options;
@@ -188,7 +194,7 @@ export class Cluster {
       const timer = setTimeout(() => this.expireAck(id), publishTimeout);
       this.pendingAcks.set(id, { waiting: new Set(live), needed, acked: 0, resolve, reject, timer, keys });
     });
-    this.send(MessageKind.StrongInvalidate, { id, keys, ts: this.options.clock.now() });
+    this.send(MessageKind.StrongInvalidate, { id, keys, ts: this.options.clock.now(), ...(dropped ? { drop: keys } : {}) });
     if (needed === 0) this.settleAck(id);
     return done;
   }
@@ -241,12 +247,14 @@ export class Cluster {
     this.flushImmediate = undefined;
     // While the transport is down keys wait here; the reconnection flushes them.
     if (this.pendingKeys.size === 0 || !this.transportUp) return;
-    const keys = [...this.pendingKeys];
+    const keys = [...this.pendingKeys.keys()];
+    const dropped = new Set(keys.filter((key) => this.pendingKeys.get(key)));
     this.pendingKeys.clear();
     const ts = this.options.clock.now();
     for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
+      const batch = keys.slice(i, i + MAX_KEYS_PER_MESSAGE);
       this.batchesInFlight++;
-      void this.publishBatch(keys.slice(i, i + MAX_KEYS_PER_MESSAGE), ts);
+      void this.publishBatch(batch, dropped.size === 0 ? [] : batch.filter((key) => dropped.has(key)), ts);
     }
   }
 
@@ -254,21 +262,22 @@ export class Cluster {
    * Publishes one batch of invalidations. A refused publish puts the keys back for a retry: an
    * invalidation that never leaves would let peers serve the old value forever.
    */
-  private async publishBatch(keys: string[], ts: number): Promise<void> {
+  private async publishBatch(keys: string[], dropped: string[], ts: number): Promise<void> {
     let landed = true;
     try {
-      await this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Invalidate, { keys, ts, at: Date.now() }));
+      const body = dropped.length === 0 ? { keys, ts, at: Date.now() } : { keys, drop: dropped, ts, at: Date.now() };
+      await this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Invalidate, body));
       this.options.metrics.invalidationsSent(keys.length);
     } catch (error) {
       landed = false;
       this.options.logger.warn(`Warp: publishing ${keys.length} invalidations failed, will retry: ${String(error)}`);
-      this.requeue(keys);
+      this.requeue(keys, dropped);
     }
     // The bus took a batch: keys queued behind it go out now rather than at the timer.
     if (--this.batchesInFlight === 0 && landed && this.pendingKeys.size > 0) this.flush();
   }
 
-  private requeue(keys: string[]): void {
+  private requeue(keys: string[], dropped: string[]): void {
     if (this.closed) return;
     if (this.pendingKeys.size + keys.length > MAX_INVALIDATION_BACKLOG) {
       // Too many to replay one by one: after reconnecting, tell peers to drop distributed keys.
@@ -276,7 +285,8 @@ export class Cluster {
       this.pendingKeys.clear();
       return;
     }
-    for (const key of keys) this.pendingKeys.add(key);
+    for (const key of keys) if (!this.pendingKeys.has(key)) this.pendingKeys.set(key, false);
+    for (const key of dropped) this.pendingKeys.set(key, true);
     if (this.retryTimer === undefined) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
@@ -327,7 +337,7 @@ export class Cluster {
         this.observe(body.ts);
         if (typeof body.at === 'number') this.options.metrics.busLag(Date.now() - body.at);
         this.options.metrics.invalidationsReceived(keys.length);
-        this.listener.onRemoteInvalidate(keys);
+        this.listener.onRemoteInvalidate(keys, stringArray(body.drop) ?? []);
         return;
       }
       case MessageKind.StrongInvalidate: {
@@ -335,7 +345,7 @@ export class Cluster {
         if (keys === undefined || !Number.isSafeInteger(body.id)) return this.options.metrics.busDropped('malformed');
         this.observe(body.ts);
         this.options.metrics.invalidationsReceived(keys.length);
-        this.listener.onRemoteInvalidate(keys);
+        this.listener.onRemoteInvalidate(keys, stringArray(body.drop) ?? []);
         void this.send(MessageKind.Ack, { id: body.id, to: message.from });
         return;
       }

@@ -136,7 +136,10 @@ export class Warp {
         logger: this.logger,
       },
       {
-        onRemoteInvalidate: (keys) => this.evictLocally(keys),
+        onRemoteInvalidate: (keys, dropped) => {
+          this.evictLocally(keys);
+          this.forgetLastKnown(dropped);
+        },
         onPossiblyMissedInvalidations: () => this.dropDistributedFromLocalTier(),
       },
     );
@@ -145,7 +148,11 @@ export class Warp {
       nodeId: this.nodeId,
       invalidate: (key) => this.invalidate(key),
       dropHere: (keys) => this.dropHere(keys),
-      evictLocal: (keys) => this.evictLocally(keys as string[]),
+      // A revoked lease's keys must not come back as fail-safe answers either.
+      evictLocal: (keys) => {
+        this.evictLocally(keys as string[]);
+        this.forgetLastKnown(keys);
+      },
       metrics: this.metrics,
       logger: this.logger,
     });
@@ -295,7 +302,7 @@ export class Warp {
       // Peers hear of it even when the shared tier is down: their local copies must go.
       this.cache.evictLocal?.([key]);
       this.markStale(key);
-      await this.propagate(registration.mode, key);
+      await this.propagate(registration.mode, key, true);
     }
   }
 
@@ -593,9 +600,10 @@ export class Warp {
     return `${this.namespace}:lock:${name}`;
   }
 
-  private propagate(mode: Mode, key: string): Promise<void> | void {
-    if (mode === Mode.EventualDistributed) this.cluster.invalidateSoon(key);
-    else if (mode === Mode.StrongDistributed) return this.cluster.invalidateAcknowledged([key]);
+  /** Tells peers by mode; `dropped` marks an explicit invalidation (peers forget fail-safe values too). */
+  private propagate(mode: Mode, key: string, dropped = false): Promise<void> | void {
+    if (mode === Mode.EventualDistributed) this.cluster.invalidateSoon(key, dropped);
+    else if (mode === Mode.StrongDistributed) return this.cluster.invalidateAcknowledged([key], dropped);
   }
 
   /** The current value for a merge: local tier, shared tier, then the store. */
@@ -704,17 +712,23 @@ export class Warp {
   }
 
   private evictLocally(keys: string[]): void {
-    for (const key of keys) {
-      this.markStale(key);
-      // An invalidated (or revoked) value must not come back as a fail-safe answer either.
-      this.lastKnown?.forget(key);
-    }
+    for (const key of keys) this.markStale(key);
     this.cache.evictLocal?.(keys);
+  }
+
+  /**
+   * A peer's write leaves the last known value as a fail-safe answer (stale within `grace`, the
+   * point of fail-safe); an explicit invalidation or a lease revocation removes it.
+   */
+  private forgetLastKnown(keys: readonly string[]): void {
+    if (this.lastKnown === undefined) return;
+    for (const key of keys) this.lastKnown.forget(key);
   }
 
   /** Drops keys from every cache tier of this node without telling peers (a lease expiry seen here). */
   private async dropHere(keys: readonly string[]): Promise<void> {
     this.evictLocally(keys as string[]);
+    this.forgetLastKnown(keys);
     await Promise.all(keys.map((key) => this.cache.delete(key)));
     for (const key of keys) this.markStale(key);
   }

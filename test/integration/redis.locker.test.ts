@@ -161,7 +161,10 @@ describe('RedisLocker', { skip }, () => {
   });
 
   it('times out with the Redis failure as cause when commands cannot be sent', async () => {
-    const offline = new Redis({ ...SERVICES.redis, lazyConnect: true, enableOfflineQueue: false });
+    // A client aimed at a closed port that never retries: every command fails at once. (A lazy client
+    // on the real server would connect on its first command and then succeed.)
+    const offline = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    offline.on('error', () => {});
     const broken = locker({ retryMinMs: 5, retryMaxMs: 10 }, offline);
     await assert.rejects(broken.acquire('offline', { ttl: 1_000, waitTimeout: 50 }), (error: unknown) => {
       assert.ok(error instanceof LockTimeoutError);

@@ -44,6 +44,24 @@ describe('fail-safe never serves a value that was invalidated', () => {
     await assert.rejects(b.get('s:1'), /Store read/);
   });
 
+  it("forgets a value a peer invalidated explicitly, but keeps one a peer's write replaced (stale within grace)", async () => {
+    const bus = new MemoryBus();
+    const store = new FlakyStore();
+    const common = { store, failSafe: { grace: 60_000 }, heartbeatInterval: 20, keys: [{ key: 'e:*', mode: Mode.EventualDistributed }] };
+    const a = await factory.start({ ...common, nodeId: 'a', bus: bus.node() });
+    const b = await factory.start({ ...common, nodeId: 'b', bus: bus.node() });
+    await store.set('e:dropped', 'd1');
+    await store.set('e:written', 'w1');
+    assert.equal(await b.get('e:dropped'), 'd1');
+    assert.equal(await b.get('e:written'), 'w1');
+    await a.invalidate('e:dropped');
+    await a.set('e:written', 'w2');
+    await eventually(() => b.cache.peek?.('e:dropped') === undefined && b.cache.peek?.('e:written') === undefined);
+    store.down = true;
+    await assert.rejects(b.get('e:dropped'), /Store read/);
+    assert.equal(await b.get('e:written'), 'w1');
+  });
+
   it('does not remember a shared-tier value read while an invalidate landed', async () => {
     const gate = deferred();
     let first = true;
