@@ -1,9 +1,8 @@
 import { Transport } from '@nestjs/microservices';
 import { TransportBus } from '../../lib/bus/transport.bus.js';
-import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
 import { clusterBehaviour } from '../unit/contracts/cluster.behaviour.js';
+import { partitionableBuses } from '../helpers/bus-factories.js';
 import { skipUnless } from '../helpers/services.js';
-import { PartitionableBus } from '../helpers/partitionable.bus.js';
 
 const transports = [
   { name: 'the Nest Redis transport', service: 'redis', options: { transport: Transport.REDIS, options: { host: '127.0.0.1', port: 6379 } } },
@@ -13,23 +12,6 @@ const transports = [
 
 for (const { name, service, options } of transports) {
   const skip = await skipUnless(service);
-  clusterBehaviour(
-    name,
-    () => {
-      const buses: SyncBus[] = [];
-      return {
-        bus: () => {
-          const bus = new PartitionableBus(new TransportBus(options as never));
-          buses.push(bus);
-          return bus;
-        },
-        cut: (bus) => (bus as PartitionableBus).cut(),
-        heal: (bus) => (bus as PartitionableBus).heal(),
-        cleanup: async () => {
-          await Promise.all(buses.map((bus) => bus.close()));
-        },
-      };
-    },
-    { skip },
-  );
+  // Each node's TransportBus sits in a PartitionableBus so the suite can cut one node off.
+  clusterBehaviour(name, () => partitionableBuses(() => new TransportBus(options as never)), { skip });
 }
