@@ -591,8 +591,27 @@ export class Warp {
   private async acquireLock(name: string, options: Required<LockOptions>): Promise<LockHandle> {
     const started = Date.now();
     const handle = await this.locker.acquire(name, options);
-    this.metrics.lockWait(Date.now() - started);
-    return handle;
+    const acquired = Date.now();
+    this.metrics.lockWait(acquired - started);
+    const recordHold = this.metrics.lockHold;
+    if (recordHold === undefined) return handle;
+    // The hold time is measured at release; the handle is otherwise the locker's own.
+    let released = false;
+    const metrics = this.metrics;
+    return {
+      name: handle.name,
+      fencingToken: handle.fencingToken,
+      get lost() {
+        return handle.lost;
+      },
+      release() {
+        if (!released) {
+          released = true;
+          recordHold.call(metrics, Date.now() - acquired);
+        }
+        return handle.release();
+      },
+    };
   }
 
   /** Lock names are namespaced so clusters sharing a Redis never contend. */

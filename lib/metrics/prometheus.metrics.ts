@@ -34,6 +34,7 @@ interface RegistryMetrics {
   busDropped: LabelledCounter;
   busLag: Histogram;
   lockWait: Histogram;
+  lockHold: Histogram;
   leaseRevocations: Counter;
   validator: LabelledCounter;
   cacheEntries: Gauge<string>;
@@ -151,6 +152,10 @@ export class PrometheusWarpMetrics implements WarpMetrics {
     this.m.lockWait.observe(ms / 1000);
   }
 
+  lockHold(ms: number): void {
+    this.m.lockHold.observe(ms / 1000);
+  }
+
   leaseRevoked(): void {
     this.m.leaseRevocations.inc();
   }
@@ -215,6 +220,7 @@ function defineMetrics(prom: PromClient, registry: Registry, buckets: number[]):
     busDropped: counter('warp_bus_dropped_total', 'Bus messages rejected (malformed, oversized, unsigned...)', ['reason']),
     busLag: histogram('warp_bus_lag_seconds', 'Delay between publishing an invalidation and a peer receiving it'),
     lockWait: histogram('warp_lock_wait_seconds', 'Time spent acquiring locks'),
+    lockHold: histogram('warp_lock_hold_seconds', 'Time locks acquired through Warp were held'),
     leaseRevocations: counter('warp_lease_revocations_total', 'Leases revoked or expired'),
     validator: counter('warp_validator_keys_total', 'Keys the validator checked, found mismatched, or healed', ['outcome']),
     cacheEntries: gauge('warp_cache_entries', 'Entries in the node-local cache tier', (w) => w.cache.size),

@@ -15,6 +15,8 @@ export interface WarpMetrics {
   busLag(ms: number): void;
   staleFillsDiscarded(pattern: string): void;
   lockWait(ms: number): void;
+  /** How long a lock acquired through the engine was held, at its release. */
+  lockHold?(ms: number): void;
   leaseRevoked(): void;
   validator(outcome: 'checked' | 'mismatch' | 'healed', count: number): void;
   failSafeServed(pattern: string): void;

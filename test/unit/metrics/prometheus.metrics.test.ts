@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { Mode } from '../../../lib/core/mode.js';
+import { Warp } from '../../../lib/core/warp.js';
 import { PrometheusWarpMetrics } from '../../../lib/metrics/prometheus.metrics.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { metricValue } from '../../helpers/prometheus-text.js';
@@ -80,5 +81,29 @@ describe('PrometheusWarpMetrics', () => {
     assert.equal(await sample(registry, 'warp_store_errors_total', { pattern: 'p:*', operation: 'read' }), 1);
     assert.equal(await sample(registry, 'warp_lease_revocations_total'), 1);
     assert.match(await registry.metrics(), /warp_bus_lag_seconds_count 1/);
+  });
+});
+
+describe('lock metrics through the engine', () => {
+  it('records how long locks were waited for and held, once per release', async () => {
+    const registry = new Registry();
+    const warp = new Warp({ metrics: new PrometheusWarpMetrics({ registry }), logger: { log() {}, warn() {}, error() {} } });
+    await warp.start();
+    try {
+      const handle = await warp.lock('report');
+      assert.equal(handle.lost, false);
+      assert.ok(handle.fencingToken > 0);
+      await new Promise((r) => setTimeout(r, 20));
+      await handle.release();
+      await handle.release();
+      await warp.withLock('report', () => undefined);
+      const text = await registry.metrics();
+      assert.match(text, /warp_lock_wait_seconds_count 2/);
+      assert.match(text, /warp_lock_hold_seconds_count 2/);
+      const sum = Number(/warp_lock_hold_seconds_sum ([\d.e-]+)/.exec(text)?.[1]);
+      assert.ok(sum >= 0.015, `held ${sum}s`);
+    } finally {
+      await warp.close();
+    }
   });
 });
