@@ -1,12 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { access, constants, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { skipUnlessOnPath } from './services.js';
 
 const run = promisify(execFile);
 
@@ -31,32 +32,13 @@ const MAX_PORT = 65_535;
 /** How long a node may take to accept connections, or the cluster to reach `cluster_state:ok`. */
 const STARTUP_TIMEOUT_MS = 20_000;
 
-async function onPath(command: string): Promise<boolean> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      await access(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
 
 /**
  * Resolves to `false` when `redis-server` and `redis-cli` are on PATH, else to a skip reason
  * (printed in a banner). With `CI=true` it throws instead, so CI fails rather than skipping.
  */
-export async function skipUnlessRedisCluster(): Promise<string | false> {
-  const missing: string[] = [];
-  for (const command of ['redis-server', 'redis-cli']) if (!(await onPath(command))) missing.push(command);
-  if (missing.length === 0) return false;
-  const message = `${missing.join(' and ')} not on PATH: cannot start a Redis Cluster`;
-  if (process.env.CI === 'true') throw new Error(`${message} and CI=true: failing instead of skipping`);
-  const banner = '!'.repeat(72);
-  console.error(`\n${banner}\n!! SKIPPING REDIS CLUSTER TESTS: ${message}\n${banner}\n`);
-  return `SKIPPED: ${message}`;
+export function skipUnlessRedisCluster(): Promise<string | false> {
+  return skipUnlessOnPath(['redis-server', 'redis-cli'], 'a Redis Cluster');
 }
 
 /** Resolves whether `port` can be bound on the loopback right now. */

@@ -1,4 +1,6 @@
+import { access, constants } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { delimiter, join } from 'node:path';
 
 /** The real services the machines run; tests talk to them, never to mocks of them. */
 export const SERVICES = {
@@ -38,5 +40,33 @@ export async function skipUnless(name: ServiceName): Promise<string | false> {
   if (process.env.CI === 'true') throw new Error(`${message} and CI=true: failing instead of skipping`);
   const banner = '!'.repeat(72);
   console.error(`\n${banner}\n!! SKIPPING ${name.toUpperCase()} TESTS: ${message}\n${banner}\n`);
+  return `SKIPPED: ${message}`;
+}
+
+async function onPath(command: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      await access(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+/**
+ * Like `skipUnless`, for tests that start servers of their own: `false` when every command is on
+ * PATH, else a skip reason (loudly printed), or a throw with `CI=true`.
+ */
+export async function skipUnlessOnPath(commands: readonly string[], purpose: string): Promise<string | false> {
+  const missing: string[] = [];
+  for (const command of commands) if (!(await onPath(command))) missing.push(command);
+  if (missing.length === 0) return false;
+  const message = `${missing.join(' and ')} not on PATH: cannot start ${purpose}`;
+  if (process.env.CI === 'true') throw new Error(`${message} and CI=true: failing instead of skipping`);
+  const banner = '!'.repeat(72);
+  console.error(`\n${banner}\n!! SKIPPING ${purpose.toUpperCase()} TESTS: ${message}\n${banner}\n`);
   return `SKIPPED: ${message}`;
 }

@@ -15,6 +15,7 @@ import { PrometheusWarpMetrics } from '../../lib/metrics/prometheus.metrics.js';
 import { RedisStore } from '../../lib/store/redis.store.js';
 import { WarpError } from '../../lib/warp.errors.js';
 import { eventually } from '../helpers/deferred.js';
+import { skipUnlessOnPath } from '../helpers/services.js';
 import { metricValue } from '../helpers/prometheus-text.js';
 import { WarpFactory } from '../helpers/warp-factory.js';
 
@@ -56,7 +57,9 @@ class PrivateRedis {
   }
 }
 
-describe('a Redis outage under traffic (private redis-server killed and restarted)', () => {
+const skip = await skipUnlessOnPath(['redis-server'], 'a private redis-server');
+
+describe('a Redis outage under traffic (private redis-server killed and restarted)', { skip }, () => {
   let redis: PrivateRedis;
   const clients: Redis[] = [];
   const factory = new WarpFactory();
