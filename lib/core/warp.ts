@@ -19,7 +19,7 @@ import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
 import type { Store } from '../store/store.interface.js';
-import { InvalidOptionsError, LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError, WarpError } from '../warp.errors.js';
+import { InvalidOptionsError, LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError } from '../warp.errors.js';
 import { Cluster } from './cluster.js';
 import type { Envelope } from './envelope.js';
 import { HybridLogicalClock } from './hlc.js';
@@ -29,7 +29,8 @@ import { Mode } from './mode.js';
 import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';
 import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
 import { SingleFlight, type Flight } from './singleflight.js';
-import { runBounded } from './run-bounded.js';
+import { warmup } from './warmup.js';
+import { MeteredLocker } from '../lock/metered-locker.js';
 import { Validator } from '../validator/validator.js';
 import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues, withTimeout } from './fail-safe.js';
 
@@ -84,6 +85,8 @@ export class Warp {
   readonly bus: SyncBus;
   readonly mergeEngine: MergeEngine;
   readonly locker: Locker;
+  /** The locker with wait and hold times recorded: every lock the engine takes goes through it. */
+  private readonly locks: MeteredLocker;
   readonly cluster: Cluster;
   /** Leases whose revocation or expiry invalidates their keys cluster-wide. */
   readonly leases: LeaseManager;
@@ -120,6 +123,7 @@ export class Warp {
     this.bus = options.bus ?? new MemoryBus();
     this.mergeEngine = options.merge ?? new MergeEngine();
     this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
+    this.locks = new MeteredLocker(this.locker, this.metrics);
     this.sharedTier = !(this.cache instanceof MemoryCache);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
     this.cluster = new Cluster(
@@ -321,36 +325,10 @@ export class Warp {
    * into the cache with bounded concurrency. Never throws for a single key: failures are
    * reported.
    */
-  async warmup(): Promise<WarmupReport> {
-    const started = Date.now();
-    const report: WarmupReport = { loaded: 0, missing: 0, failed: [], unlistedPatterns: [], durationMs: 0 };
-    const targets: Array<[string, Registration]> = [];
-    for (const registration of this.registry.all()) {
-      if (!registration.isPattern) {
-        targets.push([registration.pattern, registration]);
-      } else if (this.store.keys === undefined) {
-        report.unlistedPatterns.push(registration.pattern);
-      } else {
-        try {
-          for (const key of await this.store.keys(registration.prefix)) {
-            if (this.registry.resolve(key) === registration) targets.push([key, registration]);
-          }
-        } catch (error) {
-          report.failed.push({ key: registration.pattern, error: asError(error) });
-        }
-      }
-    }
-    await runBounded(targets, this.options.warmupConcurrency, async ([key, registration]) => {
-      try {
-        const value = await this.reads.run(key, (flight) => this.load(key, registration, flight));
-        if (value === undefined) report.missing++;
-        else report.loaded++;
-      } catch (error) {
-        report.failed.push({ key, error: asError(error) });
-      }
-    });
-    report.durationMs = Date.now() - started;
-    return report;
+  warmup(): Promise<WarmupReport> {
+    return warmup(this.registry, this.store, this.options.warmupConcurrency, (key, registration) =>
+      this.reads.run(key, (flight) => this.load(key, registration, flight)),
+    );
   }
 
   /**
@@ -360,7 +338,7 @@ export class Warp {
    */
   lock(name: string, options?: LockOptions): Promise<LockHandle> {
     assertLockName(name);
-    return this.acquireLock(this.lockName(name), resolveLockOptions(options));
+    return this.locks.acquire(this.lockName(name), resolveLockOptions(options));
   }
 
   /**
@@ -369,7 +347,7 @@ export class Warp {
    */
   withLock<T>(name: string, fn: (handle: LockHandle) => T | Promise<T>, options?: LockOptions): Promise<T> {
     assertLockName(name);
-    return withLock({ acquire: (lockName, resolved) => this.acquireLock(lockName, resolved), close: async () => {} }, this.lockName(name), fn, options);
+    return withLock(this.locks, this.lockName(name), fn, options);
   }
 
   /**
@@ -510,7 +488,7 @@ export class Warp {
    * out loads on its own rather than fail.
    */
   private async computeAcrossProcesses<T>(job: Computation<T>): Promise<T> {
-    const lock = await this.acquireLock(`${this.namespace}:fill:${job.key}`, FILL_LOCK).catch((error: unknown) => {
+    const lock = await this.locks.acquire(`${this.namespace}:fill:${job.key}`, FILL_LOCK).catch((error: unknown) => {
       if (error instanceof LockTimeoutError) return undefined;
       throw error;
     });
@@ -556,7 +534,7 @@ export class Warp {
 
   /** StrongDistributed: the whole write (merge, store, cache, acknowledged propagation) under a cluster lock. */
   private async writeUnderClusterLock(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
-    const lock = await this.acquireLock(`${this.namespace}:write:${key}`, {
+    const lock = await this.locks.acquire(`${this.namespace}:write:${key}`, {
       ttl: STRONG_WRITE_LOCK.ttl,
       waitTimeout: this.options.publishTimeout,
     });
@@ -586,32 +564,6 @@ export class Warp {
     // Only StrongDistributed waits on peers: awaiting the other modes' void would cost a tick.
     const propagated = this.propagate(registration.mode, key);
     if (propagated !== undefined) await propagated;
-  }
-
-  private async acquireLock(name: string, options: Required<LockOptions>): Promise<LockHandle> {
-    const started = Date.now();
-    const handle = await this.locker.acquire(name, options);
-    const acquired = Date.now();
-    this.metrics.lockWait(acquired - started);
-    const recordHold = this.metrics.lockHold;
-    if (recordHold === undefined) return handle;
-    // The hold time is measured at release; the handle is otherwise the locker's own.
-    let released = false;
-    const metrics = this.metrics;
-    return {
-      name: handle.name,
-      fencingToken: handle.fencingToken,
-      get lost() {
-        return handle.lost;
-      },
-      release() {
-        if (!released) {
-          released = true;
-          recordHold.call(metrics, Date.now() - acquired);
-        }
-        return handle.release();
-      },
-    };
   }
 
   /** Lock names are namespaced so clusters sharing a Redis never contend. */
@@ -796,6 +748,3 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new WarpError(String(error));
-}
