@@ -26,11 +26,11 @@ export interface Section {
   rows: Row[];
 }
 
-/** A target of issue 7 and whether this run met it. */
+/** A target of issue 7 and whether this run met it (`'n/a'` for a comparison reported without a target). */
 export interface Verdict {
   target: string;
   measured: string;
-  met: boolean;
+  met: boolean | 'n/a';
 }
 
 /** Reads `--quick` / `BENCH_QUICK=1`. */
@@ -127,6 +127,6 @@ export function formatReport(sections: readonly Section[], verdicts: readonly Ve
     );
   }
   out.push('### Targets (issue 7)', '');
-  out.push(table(['target', 'measured', 'met'], verdicts.map((v) => [v.target, v.measured, v.met ? 'yes' : 'NO'])), '');
+  out.push(table(['target', 'measured', 'met'], verdicts.map((v) => [v.target, v.measured, v.met === 'n/a' ? 'n/a' : v.met ? 'yes' : 'NO'])), '');
   return out.join('\n');
 }
