@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { eventually } from '../helpers/deferred.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, startNodeCluster, stopNodeCluster } from '../helpers/node-process.js';
 import { skipUnless } from '../helpers/services.js';
 
 const skip = await skipUnless('redis');
@@ -18,17 +18,11 @@ for (const busKind of ['redis', 'transport'] as const) {
 
     before(async () => {
       admin = new Redis({ host: '127.0.0.1', port: 6379 });
-      nodes = await Promise.all(
-        [0, 1, 2].map((i) => NodeProcess.start(`node-${i}`, script, { WARP_NODE_ID: `node-${i}`, WARP_NAMESPACE: namespace, WARP_BUS: busKind })),
-      );
-      await eventually(async () => (await Promise.all(nodes.map((n) => n.call<string[]>('peers')))).every((p) => p.length === 2), 10_000);
+      nodes = await startNodeCluster(script, namespace, busKind);
     });
 
     after(async () => {
-      for (const node of nodes) node.signal('SIGCONT');
-      await Promise.all(nodes.map((n) => n.stop()));
-      const keys = await admin.keys(`${namespace}:*`);
-      if (keys.length) await admin.del(...keys);
+      await stopNodeCluster(nodes, namespace);
       admin.disconnect();
     });
 

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import type { Lease } from '../../lib/index.js';
 import { eventually } from '../helpers/deferred.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, startNodeCluster, stopNodeCluster } from '../helpers/node-process.js';
 import { skipUnless } from '../helpers/services.js';
 
 const skip = await skipUnless('redis');
@@ -17,21 +16,13 @@ for (const busKind of ['redis', 'transport'] as const) {
   describe(`leases and the watch bus across three processes on Redis (${busKind === 'redis' ? 'RedisBus' : 'Nest Redis transport'})`, { skip }, () => {
     const namespace = `e2e-coord-${busKind}-${randomUUID().slice(0, 8)}`;
     let nodes: NodeProcess[] = [];
-    let admin: Redis;
 
     before(async () => {
-      admin = new Redis({ host: '127.0.0.1', port: 6379 });
-      nodes = await Promise.all(
-        [0, 1, 2].map((i) => NodeProcess.start(`node-${i}`, script, { WARP_NODE_ID: `node-${i}`, WARP_NAMESPACE: namespace, WARP_BUS: busKind })),
-      );
-      await eventually(async () => (await Promise.all(nodes.map((n) => n.call<string[]>('peers')))).every((p) => p.length === 2), 10_000);
+      nodes = await startNodeCluster(script, namespace, busKind);
     });
 
     after(async () => {
-      await Promise.all(nodes.map((n) => n.stop()));
-      const keys = await admin.keys(`${namespace}:*`);
-      if (keys.length) await admin.del(...keys);
-      admin.disconnect();
+      await stopNodeCluster(nodes, namespace);
     });
 
     /**

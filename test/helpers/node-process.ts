@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { Redis } from 'ioredis';
 
 interface Reply {
   id?: number;
@@ -85,5 +86,34 @@ export class NodeProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     await exit;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts `size` Warp nodes of a fixture script (see test/e2e/fixtures/redis-node.ts) in one
+ * namespace on the machine's Redis, and waits until each one sees all the others.
+ */
+export async function startNodeCluster(script: string, namespace: string, busKind: 'redis' | 'transport', size = 3): Promise<NodeProcess[]> {
+  const nodes = await Promise.all(
+    Array.from({ length: size }, (_, i) => NodeProcess.start(`node-${i}`, script, { WARP_NODE_ID: `node-${i}`, WARP_NAMESPACE: namespace, WARP_BUS: busKind })),
+  );
+  const deadline = Date.now() + 10_000;
+  while (!(await Promise.all(nodes.map((n) => n.call<string[]>('peers')))).every((peers) => peers.length === size - 1)) {
+    if (Date.now() > deadline) throw new Error(`the ${size} nodes did not see each other within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return nodes;
+}
+
+/** Thaws, stops and forgets a node cluster: every node stopped, every Redis key of the namespace deleted. */
+export async function stopNodeCluster(nodes: readonly NodeProcess[], namespace: string): Promise<void> {
+  for (const node of nodes) node.signal('SIGCONT');
+  await Promise.all(nodes.map((n) => n.stop()));
+  const admin = new Redis({ host: '127.0.0.1', port: 6379 });
+  try {
+    const keys = await admin.keys(`${namespace}:*`);
+    if (keys.length) await admin.del(...keys);
+  } finally {
+    admin.disconnect();
   }
 }
