@@ -589,8 +589,7 @@ export class Warp {
 
   private async readSharedTier(key: string): Promise<Envelope | undefined> {
     try {
-      const pending = this.cache.get(key);
-      const entry = await (this.storeTimeout === undefined ? pending : withTimeout(pending, this.storeTimeout));
+      const entry = await this.bounded(this.cache.get(key));
       // A timestamped entry is a writer's version this node learns about; fills (ts 0) are not.
       if (entry !== undefined && entry.ts > 0) this.versions?.record(key, entry);
       return entry;
@@ -603,8 +602,7 @@ export class Warp {
 
   private async readStore(key: string): Promise<unknown> {
     try {
-      const pending = this.store.get(key);
-      return await (this.storeTimeout === undefined ? pending : withTimeout(pending, this.storeTimeout));
+      return await this.bounded(this.store.get(key));
     } catch (error) {
       this.metrics.storeError?.(this.patternOf(key), 'read');
       throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
@@ -640,7 +638,7 @@ export class Warp {
       const filling: Promise<unknown> =
         this.cache.setIfAbsent !== undefined ? this.cache.setIfAbsent(key, entry, ttl) : this.fillIfAbsent(key, entry, ttl);
       // A shared tier that hangs must not hold the read that already has its value.
-      await (this.storeTimeout === undefined ? filling : withTimeout(filling, this.storeTimeout));
+      await this.bounded(filling);
     } catch (error) {
       this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
     }
@@ -666,6 +664,11 @@ export class Warp {
     if (known === undefined) throw error;
     this.metrics.failSafeServed(registration.pattern);
     return known.value;
+  }
+
+  /** Bounds a read-path operation by `storeTimeout`, when one is set. */
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    return this.storeTimeout === undefined ? operation : withTimeout(operation, this.storeTimeout);
   }
 
   private async fillIfAbsent(key: string, entry: Envelope, ttl: number): Promise<void> {
