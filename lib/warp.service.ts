@@ -58,6 +58,28 @@ export class WarpService {
     return this.engine.getOrSet(key, loader, options);
   }
 
+  /**
+   * Write-through delete: removes the key from the store, then from every cache tier here and, by
+   * mode, on every peer. Needs a store with `delete`.
+   * @throws UnregisteredKeyError, InvalidKeyError, InvalidOptionsError, StoreError, QuorumNotReachedError, LockLostError
+   */
+  delete(key: string): Promise<void> {
+    return this.engine.delete(key);
+  }
+
+  /**
+   * Cache-aside for a batch: hits from the cache, then one `loadMissing(missing)` call for every
+   * missing key (a DataLoader batch function); its results fill the cache, never the store.
+   * @throws UnregisteredKeyError, InvalidKeyError, and what `loadMissing` throws
+   */
+  getOrSetMany<T>(
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => Promise<ReadonlyMap<string, T>>,
+    options?: GetOrSetOptions<T>,
+  ): Promise<(T | undefined)[]> {
+    return this.engine.getOrSetMany(keys, loadMissing, options);
+  }
+
   /** @see Warp.invalidate */
   invalidate(key: string): Promise<void> {
     return this.engine.invalidate(key);

@@ -1,11 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidOptionsError, SerializationError } from '../warp.errors.js';
 
 /**
- * Version of the wire format this build writes. Readers accept any integer version >= 1 and ignore
- * fields they do not know, so nodes of two versions coexist during a rolling upgrade.
+ * Version of the wire format this build writes. Readers accept any integer version >= 2 and ignore
+ * fields they do not know, so nodes of two versions coexist during a rolling upgrade. Version 2
+ * added the incarnation and send time that replay protection needs: version 1 messages (0.1
+ * pre-releases) are dropped as malformed.
  */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** Default limit of one encoded message: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -24,8 +26,15 @@ export interface BusMessage<B = unknown> {
   ns: string;
   /** Node id of the sender. */
   from: string;
-  /** Per-sender sequence number: starts at 0 and grows by one per encoded message. */
+  /**
+   * The sender's incarnation: random per process start, so a restarted node (same `from`) is a new
+   * member and a replayed message of an earlier incarnation can be told apart.
+   */
+  inc: string;
+  /** Per-incarnation sequence number: starts at 0 and grows by one per encoded message. */
   seq: number;
+  /** The sender's wall clock (epoch ms) when it encoded the message: bounds replays to a freshness window. */
+  at: number;
   /** Message kind (`hb`, `inv`, ...); receivers ignore kinds they do not know. */
   kind: string;
   /** Kind-specific payload: plain JSON, never trusted. */
@@ -46,6 +55,8 @@ export interface BusProtocolOptions {
   namespace: string;
   /** This node's id: a non-empty string of at most 128 characters. */
   nodeId: string;
+  /** This process's incarnation (default: random). Tests pin it to replay messages. */
+  incarnation?: string;
   /**
    * Shared secret. When set, messages are signed with HMAC-SHA256 and unsigned or wrongly signed
    * ones are dropped. When unset, nothing is signed and signed messages are still accepted.
@@ -56,7 +67,14 @@ export interface BusProtocolOptions {
 }
 
 /** Result of {@link BusProtocol.decode}. */
-export type DecodeResult = { ok: true; message: BusMessage } | { ok: false; reason: DropReason };
+export type DecodeResult =
+  | { ok: true; message: BusMessage }
+  | { ok: false; reason: Exclude<DropReason, 'own'> }
+  /** This incarnation's own message, echoed back by the bus: the cluster times leases on it. */
+  | { ok: false; reason: 'own'; message: BusMessage };
+
+/** Longest accepted incarnation. */
+const MAX_INCARNATION_LENGTH = 64;
 
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Dot-separated segments: valid as a Redis channel, a NATS subject and an MQTT topic (no wildcards). */
@@ -84,13 +102,12 @@ const MAY_HOLD_FORBIDDEN_KEY = /__proto__|constructor|prototype|\\u/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Preallocated, so dropping a message (every own echo is one) allocates nothing. */
-const DROPPED: { readonly [R in DropReason]: DecodeResult } = {
+const DROPPED: { readonly [R in Exclude<DropReason, 'own'>]: DecodeResult } = {
   malformed: Object.freeze({ ok: false, reason: 'malformed' }),
   oversized: Object.freeze({ ok: false, reason: 'oversized' }),
   unsigned: Object.freeze({ ok: false, reason: 'unsigned' }),
   'bad-signature': Object.freeze({ ok: false, reason: 'bad-signature' }),
   'foreign-namespace': Object.freeze({ ok: false, reason: 'foreign-namespace' }),
-  own: Object.freeze({ ok: false, reason: 'own' }),
 };
 
 class ForbiddenKeyError extends Error {}
@@ -137,6 +154,8 @@ export class BusProtocol {
     own: 0,
   };
 
+  /** This process's incarnation, stamped on every message. */
+  readonly incarnation: string;
   private readonly namespace: string;
   private readonly nodeId: string;
   private readonly secret?: string;
@@ -145,7 +164,7 @@ export class BusProtocol {
 
   /** @throws InvalidOptionsError when the namespace, node id, secret or size limit is invalid. */
   constructor(options: BusProtocolOptions) {
-    const { namespace, nodeId, secret, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES } = options;
+    const { namespace, nodeId, secret, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, incarnation = randomBytes(8).toString('hex') } = options;
     if (typeof namespace !== 'string' || !NAMESPACE_PATTERN.test(namespace)) {
       throw new InvalidOptionsError(
         `Invalid bus namespace ${JSON.stringify(namespace)}: expected 1 to 64 characters among A-Z, a-z, 0-9, "_" and "-"`,
@@ -164,8 +183,14 @@ export class BusProtocol {
     }
     this.namespace = namespace;
     this.nodeId = nodeId;
+    this.incarnation = incarnation;
     this.secret = secret;
     this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** The sequence number the next encoded message gets (the cluster times heartbeats by it). */
+  get nextSequence(): number {
+    return this.nextSeq;
   }
 
   /**
@@ -195,7 +220,8 @@ export class BusProtocol {
     const seq = this.nextSeq;
     let json: string;
     try {
-      json = JSON.stringify({ v: WIRE_VERSION, ns: this.namespace, from: this.nodeId, seq, kind, body: body ?? null });
+      const envelope = { v: WIRE_VERSION, ns: this.namespace, from: this.nodeId, inc: this.incarnation, seq, at: Date.now(), kind, body: body ?? null };
+      json = JSON.stringify(envelope);
     } catch (error) {
       throw new SerializationError(`Cannot encode the body of a "${kind}" bus message: ${(error as Error).message}`, {
         cause: error,
@@ -232,10 +258,15 @@ export class BusProtocol {
       return this.drop('malformed');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return this.drop('malformed');
-    const { v, ns, from, seq, kind, body } = parsed as Record<string, unknown>;
+    const { v, ns, from, inc, seq, at, kind, body } = parsed as Record<string, unknown>;
     if (
       !Number.isInteger(v) ||
-      (v as number) < 1 ||
+      (v as number) < WIRE_VERSION ||
+      typeof inc !== 'string' ||
+      inc.length === 0 ||
+      inc.length > MAX_INCARNATION_LENGTH ||
+      typeof at !== 'number' ||
+      !Number.isFinite(at) ||
       typeof ns !== 'string' ||
       typeof from !== 'string' ||
       from.length === 0 ||
@@ -250,9 +281,14 @@ export class BusProtocol {
       return this.drop('malformed');
     }
     if (ns !== this.namespace) return this.drop('foreign-namespace');
-    if (from === this.nodeId) return this.drop('own');
     // A fresh object: fields a newer version added are left behind.
-    return { ok: true, message: { v: v as number, ns, from, seq: seq as number, kind, body } };
+    const message: BusMessage = { v: v as number, ns, from, inc, seq: seq as number, at, kind, body };
+    if (from === this.nodeId && inc === this.incarnation) {
+      this.drops.own++;
+      return { ok: false, reason: 'own', message };
+    }
+    // Another process with this node id (a misconfiguration) is delivered: the cluster reports it.
+    return { ok: true, message };
   }
 
   private sign(json: string): string {
@@ -269,7 +305,7 @@ export class BusProtocol {
     return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
   }
 
-  private drop(reason: DropReason): DecodeResult {
+  private drop(reason: Exclude<DropReason, 'own'>): DecodeResult {
     this.drops[reason]++;
     return DROPPED[reason];
   }

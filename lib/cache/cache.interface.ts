@@ -41,6 +41,11 @@ export interface Cache {
    * outlives L2. `ttlMs` is `undefined` when the entry never expires.
    */
   getWithTtl?(key: string): Promise<{ entry: Envelope; ttlMs: number | undefined } | undefined>;
+  /**
+   * True for a cache with no shared tier (`MemoryCache`): what `peek` misses, `get` misses too, and
+   * writes need not be announced to a shared copy. Absent or false: a shared tier may exist.
+   */
+  readonly localOnly?: boolean;
   /** Number of entries in the node-local tier (metrics). */
   readonly size?: number;
   /** Stops background timers. Never closes client connections the user owns. */

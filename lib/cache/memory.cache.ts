@@ -25,6 +25,8 @@ interface Slot extends Envelope {
  * Values are kept by reference: do not mutate what you read.
  */
 export class MemoryCache implements Cache {
+  /** No shared tier behind this one. */
+  readonly localOnly = true;
   private readonly slots = new Map<string, Slot>();
   private readonly maxEntries: number;
   private readonly sweepBatchSize: number;

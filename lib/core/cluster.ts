@@ -1,32 +1,37 @@
 import type { SyncBus } from '../bus/sync-bus.interface.js';
-import { BusProtocol, type BusMessage } from '../bus/bus-protocol.js';
+import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
+import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual-invalidations.js';
+import { PeerTable, memberId } from '../cluster/peer-table.js';
+import { PendingKeys } from '../cluster/pending-keys.js';
+import { ReadLease } from '../cluster/read-lease.js';
+import { StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { QuorumNotReachedError, WarpClosedError } from '../warp.errors.js';
+import { WarpClosedError } from '../warp.errors.js';
 import type { HybridLogicalClock } from './hlc.js';
 
-/** Keys per invalidation message: keeps messages well under transport and protocol size limits. */
-const MAX_KEYS_PER_MESSAGE = 512;
-/** A peer silent for this many heartbeat intervals is considered gone by the others. */
+export type { PreparedWrite } from '../cluster/strong-writes.js';
+
+/** A peer silent for this many heartbeat intervals is not live: its read lease has run out by then. */
 const MISSED_HEARTBEATS = 3;
-/**
- * A node whose own heartbeat has not echoed back for this many intervals stops serving distributed
- * keys from its local tier: one interval before its peers stop waiting for its acknowledgements.
- */
-const MISSED_ECHOES = MISSED_HEARTBEATS - 1;
-/** Invalidated keys kept for a retry while the bus refuses publishes; past it peers get a reset. */
-const MAX_INVALIDATION_BACKLOG = 100_000;
-/** Delay before retrying invalidations whose publish failed. */
-const PUBLISH_RETRY_MS = 100;
 /** Longest wait for the goodbye message at shutdown. */
 const BYE_TIMEOUT_MS = 1_000;
+/** Members remembered at most (live or recently gone): bounds what forged ids can cost. */
+const MAX_MEMBERS = 1_024;
+/** Writes in progress listed in one heartbeat. */
+const MAX_LISTED_WRITES = 256;
+/** Shortest freshness window: messages sent longer ago are replays (or come from a badly skewed clock). */
+const MIN_FRESHNESS_MS = 30_000;
 
 /** Message kinds of Warp's cluster protocol (one channel, multiplexed by kind). */
 export const MessageKind = {
   Heartbeat: 'hb',
   Bye: 'bye',
   Invalidate: 'inv',
-  StrongInvalidate: 'sinv',
+  /** StrongDistributed: evict, mark pending, acknowledge. */
+  Prepare: 'prep',
+  Commit: 'commit',
+  Abort: 'abort',
   Ack: 'ack',
   /** "You may have missed invalidations from me": peers drop distributed keys from their local tier. */
   Reset: 'reset',
@@ -38,6 +43,8 @@ export interface ClusterOptions {
   nodeId: string;
   clock: HybridLogicalClock;
   heartbeatInterval: number;
+  /** Read lease of this node (ms); below the liveness window of `MISSED_HEARTBEATS` intervals. */
+  leaseMs: number;
   publishTimeout: number;
   quorum: number | 'all';
   invalidationDelay: number;
@@ -47,64 +54,56 @@ export interface ClusterOptions {
 
 /** What the cluster tells the engine. */
 export interface ClusterListener {
-  /** Peers wrote or invalidated these keys: evict them locally. */
   /**
-   * Peers wrote or invalidated these keys: evict them locally. `dropped` are the keys a peer
-   * invalidated explicitly (`invalidate()`, a lease revocation): their values must not be served
-   * again at all, not even as a fail-safe answer.
+   * Peers wrote or invalidated these EventualDistributed keys: evict them locally. `dropped` are
+   * the keys a peer invalidated explicitly (`invalidate()`, a lease revocation): their values must
+   * not be served again at all, not even as a fail-safe answer.
    */
   onRemoteInvalidate(keys: string[], dropped: readonly string[]): void;
+  /** A StrongDistributed write of these keys was prepared, committed or aborted: evict them locally. */
+  onStrongWrite(keys: readonly string[]): void;
+  /** Writes whose writer went silent before committing: drop their keys from every tier. */
+  onOrphanedWrites(keys: readonly string[]): void;
   /**
-   * Invalidations may have been missed (bus dropped, or this process stalled past the heartbeat
-   * window): distributed keys must not be served from the local tier any more.
+   * Invalidations may have been missed (bus dropped, this process stalled, its lease lapsed):
+   * distributed keys must not be served from the local tier any more.
    */
   onPossiblyMissedInvalidations(): void;
 }
 
-interface PendingAck {
-  waiting: Set<string>;
-  needed: number;
-  acked: number;
-  resolve(): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-  keys: string[];
-}
-
 /**
- * Warp's membership and invalidation protocol over a `SyncBus`: heartbeats for live-peer
- * membership, coalesced eventual invalidations, acknowledged strong invalidations, and detection
- * of the moments when this node may have missed invalidations (disconnects, event-loop stalls,
- * or its own heartbeat no longer echoing back through the transport).
+ * Warp's cluster protocol over a `SyncBus` (docs/consistency.md): membership by heartbeats with
+ * replay protection, this node's read lease, coalesced eventual invalidations, and both sides of
+ * the StrongDistributed prepare/commit protocol.
  */
 export class Cluster {
-  private readonly peers = new Map<string, number>();
-  /** Keys waiting to be invalidated on peers → whether they were dropped explicitly. */
-  private readonly pendingKeys = new Map<string, boolean>();
-  private readonly pendingAcks = new Map<number, PendingAck>();
   private readonly handlers = new Map<string, (message: BusMessage) => void>();
   private readonly channel: string;
-  private flushTimer?: NodeJS.Timeout;
-  private flushImmediate?: NodeJS.Immediate;
-  /** Invalidation batches published and not yet confirmed by the bus. */
-  private batchesInFlight = 0;
+  private readonly peers: PeerTable;
+  private readonly lease: ReadLease;
+  private readonly pending = new PendingKeys();
+  private readonly strong: StrongWrites;
+  private readonly eventual: EventualInvalidations;
+  private readonly self: string;
+  private readonly liveWindow: number;
   private heartbeatTimer?: NodeJS.Timeout;
+  private replyTimer?: NodeJS.Timeout;
+  private lastReply = -Infinity;
   private unsubscribe?: () => Promise<void>;
   private removeConnectionListener?: () => void;
   private lastTick = 0;
-  private lastEcho = 0;
-  private ackSeq = 0;
   private transportUp = false;
-  private echoing = true;
   private closed = false;
   private closing = false;
-  /** Invalidations were dropped from a full backlog: peers must be told to reset. */
-  private resetOwed = false;
-  private retryTimer?: NodeJS.Timeout;
+  /** The lease as last seen: each change is logged once, not per tick. */
+  private leaseState: 'starting' | 'held' | 'lost' = 'starting';
+  private readonly reportedDuplicates = new Set<string>();
+  /** Callers waiting for the read lease (a start, or a strong write after a reconnection). */
+  private leaseWaiters: Array<() => void> = [];
   /**
-   * When this node may serve StrongDistributed keys from its local tier: one heartbeat interval
-   * after its own heartbeat first echoed back (after start or a reconnection). Until peers count it
-   * live, their writes do not wait for its acknowledgement, so it must not cache what they change.
+   * When this node has heard every live member (a liveness window after its first echo): until
+   * then it caches no StrongDistributed key and its strong writes wait out the lease of members
+   * it may not know.
    */
   private admittedAt = Infinity;
 
@@ -113,18 +112,51 @@ export class Cluster {
     private readonly listener: ClusterListener,
   ) {
     this.channel = options.protocol.channel('sync');
+    this.self = memberId(options.nodeId, options.protocol.incarnation);
+    this.liveWindow = options.heartbeatInterval * MISSED_HEARTBEATS;
+    this.peers = new PeerTable({
+      liveWindowMs: this.liveWindow,
+      freshnessMs: Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval),
+      maxMembers: MAX_MEMBERS,
+    });
+    this.lease = new ReadLease(options.leaseMs);
+    this.strong = new StrongWrites({
+      liveMembers: () => this.peers.liveMembers(),
+      admitted: () => this.admitted,
+      canWrite: () => this.connected,
+      whenConnected: (timeoutMs) => this.whenConnected(timeoutMs),
+      send: (kind, body) => this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)),
+      leaseMs: options.leaseMs,
+      publishTimeout: options.publishTimeout,
+      minAcks: options.quorum === 'all' ? 0 : options.quorum,
+    });
+    this.eventual = new EventualInvalidations({
+      invalidationDelay: options.invalidationDelay,
+      publishBatch: (keys, dropped) =>
+        this.options.bus.publish(
+          this.channel,
+          this.options.protocol.encode(MessageKind.Invalidate, { keys, ts: this.options.clock.now(), at: Date.now(), ...(dropped.length > 0 ? { drop: dropped } : {}) }),
+        ),
+      publishReset: () => this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Reset, {})),
+      transportUp: () => this.transportUp,
+      metrics: options.metrics,
+      logger: options.logger,
+    });
   }
 
-  /** Whether this node is a live member whose acknowledgements peers await (see `admittedAt`). */
+  /** Whether this node knows every live member and may cache StrongDistributed keys (see `admittedAt`). */
   get admitted(): boolean {
-    return Date.now() >= this.admittedAt && this.connected;
+    return this.connected && performance.now() >= this.admittedAt;
   }
 
-  /** Whether this node is in contact with the bus and hears its own heartbeats back. */
+  /** Whether this node is in contact with the bus and its read lease (its own heartbeats echoing) holds. */
   get connected(): boolean {
-    return (
-      this.transportUp && this.echoing && !this.closed && Date.now() - this.lastEcho <= this.options.heartbeatInterval * MISSED_ECHOES
-    );
+    return this.transportUp && !this.closed && this.lease.valid;
+  }
+
+  /** Whether this node may serve (and fill) `key`, a StrongDistributed key, from its cache tiers now. */
+  mayCacheStrong(key: string): boolean {
+    return this.admitted && !this.pending.has(key);
   }
 
   async start(): Promise<void> {
@@ -133,70 +165,67 @@ export class Cluster {
     this.removeConnectionListener = bus.onConnectionChange((up) => this.onTransportChange(up));
     this.unsubscribe = await bus.subscribe(this.channel, (payload) => this.receive(payload));
     this.transportUp = bus.connected;
-    this.lastTick = this.lastEcho = Date.now();
+    this.lastTick = performance.now();
     this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatInterval);
     this.heartbeatTimer.unref();
-    this.send(MessageKind.Heartbeat, { at: Date.now() });
-  }
-
-  /** Ids of peers heard from within the heartbeat window. */
-  livePeers(): string[] {
-    const cutoff = Date.now() - this.options.heartbeatInterval * MISSED_HEARTBEATS;
-    const live: string[] = [];
-    for (const [id, seen] of this.peers) {
-      if (seen >= cutoff) live.push(id);
-      else this.peers.delete(id);
-    }
-    return live;
-  }
-
-  /**
-   * Queues an eventual invalidation; batches go out within `invalidationDelay` ms. With no batch in
-   * flight the batch leaves at the end of this event-loop turn (coalescing the turn's writes);
-   * while one is in flight, keys accumulate until it lands (at most `invalidationDelay`), so the
-   * batch size grows with load instead of every write paying a fixed delay.
-   */
-  invalidateSoon(key: string, dropped = false): void {
-    this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
-    if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
-      this.flush();
-    } else if (this.batchesInFlight === 0) {
-      if (this.flushImmediate === undefined) {
-        this.flushImmediate = setImmediate(() => this.flush());
-        this.flushImmediate.unref();
-      }
-    } else if (this.flushTimer === undefined) {
-      this.flushTimer = setTimeout(() => this.flush(), this.options.invalidationDelay);
-      this.flushTimer.unref();
+    this.sendHeartbeat();
+    // Started means able to serve: a node that heard itself has its read lease (and knows its
+    // bus works). A bus that does not echo in time is reported by the lease state, not here.
+    if (!(await this.whenConnected(this.options.publishTimeout))) {
+      this.options.logger.warn(`Warp: own heartbeat did not come back through the bus within ${this.options.publishTimeout}ms of start`);
     }
   }
 
-  /**
-   * Invalidates keys on every live peer and resolves once they (or `quorum` of them)
-   * acknowledged; rejects with `QuorumNotReachedError` after `publishTimeout`.
-   */
-  invalidateAcknowledged(keys: string[], dropped = false): Promise<void> {
-    if (this.closed) return Promise.reject(new WarpClosedError('Warp is closed', { key: keys[0] }));
-    const live = this.livePeers();
-    const { quorum, publishTimeout } = this.options;
-    const needed = quorum === 'all' ? live.length : quorum;
-    if (!this.connected) {
-      return Promise.reject(
-        new QuorumNotReachedError(
-          `Cannot invalidate "${keys[0]}" on peers: this node has lost contact with the bus`,
-          { key: keys[0] },
-        ),
-      );
-    }
-    const id = ++this.ackSeq;
-    const done = new Promise<void>((resolve, reject) => {
-      // Not unref'ed: a caller awaits this, and the process must live until it settles.
-      const timer = setTimeout(() => this.expireAck(id), publishTimeout);
-      this.pendingAcks.set(id, { waiting: new Set(live), needed, acked: 0, resolve, reject, timer, keys });
+  /** Resolves `true` once this node is connected (its read lease holds), `false` after `timeoutMs`. */
+  whenConnected(timeoutMs: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    if (this.closed || this.closing) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(this.connected);
+      };
+      const timer = setTimeout(() => {
+        this.leaseWaiters = this.leaseWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.leaseWaiters.push(waiter);
     });
-    this.send(MessageKind.StrongInvalidate, { id, keys, ts: this.options.clock.now(), ...(dropped ? { drop: keys } : {}) });
-    if (needed === 0) this.settleAck(id);
-    return done;
+  }
+
+  /** Node ids of the live peers, sorted. Reading changes nothing. */
+  livePeers(): string[] {
+    return this.peers.liveNodeIds();
+  }
+
+  /** Node ids that two live processes use at once, this node's included: a misconfiguration (health fails). */
+  duplicateNodeIds(): string[] {
+    return this.peers.duplicateNodeIds({ nodeId: this.options.nodeId });
+  }
+
+  /** Queues an EventualDistributed invalidation; it leaves within `invalidationDelay`. */
+  invalidateSoon(key: string, dropped = false): void {
+    this.eventual.add(key, dropped);
+  }
+
+  /**
+   * Prepares a StrongDistributed write of `keys` under a lock of `ttl` ms: resolves once every
+   * live member evicted them and marks them pending (or a silent member's lease provably ended).
+   * @throws QuorumNotReachedError when it cannot (an abort was sent: nothing changed); WarpClosedError
+   */
+  prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
+    if (this.closed || this.closing) return Promise.reject(new WarpClosedError('Warp is closed', { key: keys[0] }));
+    return this.strong.prepare(keys, ttl);
+  }
+
+  /**
+   * Invalidates StrongDistributed keys on every member and resolves once each evicted them: a
+   * prepare/commit round with nothing persisted between.
+   * @throws QuorumNotReachedError, WarpClosedError
+   */
+  async invalidateAcknowledged(keys: string[]): Promise<void> {
+    const write = await this.prepare(keys, this.options.publishTimeout);
+    write.commit();
   }
 
   /** Registers a handler for an extension message kind (leases, watch). */
@@ -222,115 +251,60 @@ export class Cluster {
     // No heartbeat may follow the goodbye, or peers would count this node live again.
     this.closing = true;
     clearInterval(this.heartbeatTimer);
-    this.flush();
+    clearTimeout(this.replyTimer);
+    this.eventual.close();
     let byeTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (byeTimer = setTimeout(resolve, BYE_TIMEOUT_MS)));
     await Promise.race([this.send(MessageKind.Bye, {}), timeout]);
     clearTimeout(byeTimer);
     this.closed = true;
-    clearTimeout(this.flushTimer);
-    clearTimeout(this.retryTimer);
-    clearImmediate(this.flushImmediate);
-    for (const [id, pending] of this.pendingAcks) {
-      clearTimeout(pending.timer);
-      pending.reject(new WarpClosedError('Warp closed while waiting for acknowledgements', { key: pending.keys[0] }));
-      this.pendingAcks.delete(id);
-    }
+    this.strong.close(new WarpClosedError('Warp closed while preparing a StrongDistributed write'));
+    for (const waiter of this.leaseWaiters.splice(0)) waiter();
+    this.pending.clear();
     this.removeConnectionListener?.();
     await this.unsubscribe?.().catch(() => undefined);
-  }
-
-  private flush(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    clearImmediate(this.flushImmediate);
-    this.flushImmediate = undefined;
-    // While the transport is down keys wait here; the reconnection flushes them.
-    if (this.pendingKeys.size === 0 || !this.transportUp) return;
-    const keys = [...this.pendingKeys.keys()];
-    const dropped = new Set(keys.filter((key) => this.pendingKeys.get(key)));
-    this.pendingKeys.clear();
-    const ts = this.options.clock.now();
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
-      const batch = keys.slice(i, i + MAX_KEYS_PER_MESSAGE);
-      this.batchesInFlight++;
-      void this.publishBatch(batch, dropped.size === 0 ? [] : batch.filter((key) => dropped.has(key)), ts);
-    }
-  }
-
-  /**
-   * Publishes one batch of invalidations. A refused publish puts the keys back for a retry: an
-   * invalidation that never leaves would let peers serve the old value forever.
-   */
-  private async publishBatch(keys: string[], dropped: string[], ts: number): Promise<void> {
-    let landed = true;
-    try {
-      const body = dropped.length === 0 ? { keys, ts, at: Date.now() } : { keys, drop: dropped, ts, at: Date.now() };
-      await this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Invalidate, body));
-      this.options.metrics.invalidationsSent(keys.length);
-    } catch (error) {
-      landed = false;
-      this.options.logger.warn(`Warp: publishing ${keys.length} invalidations failed, will retry: ${String(error)}`);
-      this.requeue(keys, dropped);
-    }
-    // The bus took a batch: keys queued behind it go out now rather than at the timer.
-    if (--this.batchesInFlight === 0 && landed && this.pendingKeys.size > 0) this.flush();
-  }
-
-  private requeue(keys: string[], dropped: string[]): void {
-    if (this.closed) return;
-    if (this.pendingKeys.size + keys.length > MAX_INVALIDATION_BACKLOG) {
-      // Too many to replay one by one: after reconnecting, tell peers to drop distributed keys.
-      this.resetOwed = true;
-      this.pendingKeys.clear();
-      return;
-    }
-    for (const key of keys) if (!this.pendingKeys.has(key)) this.pendingKeys.set(key, false);
-    for (const key of dropped) this.pendingKeys.set(key, true);
-    if (this.retryTimer === undefined) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.flushOwed();
-      }, PUBLISH_RETRY_MS);
-      this.retryTimer.unref();
-    }
-  }
-
-  /** Sends what failed earlier: a reset if the backlog overflowed, then the pending keys. */
-  private flushOwed(): void {
-    if (!this.transportUp) return;
-    if (this.resetOwed) {
-      this.resetOwed = false;
-      this.options.bus.publish(this.channel, this.options.protocol.encode(MessageKind.Reset, {})).catch(() => (this.resetOwed = true));
-    }
-    this.flush();
   }
 
   private send(kind: string, body: unknown): Promise<void> {
     if (this.closed || (this.closing && kind === MessageKind.Heartbeat)) return Promise.resolve();
     return this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)).catch((error: unknown) => {
-      this.options.logger.warn(`Warp: publishing a "${kind}" message failed: ${String(error)}`);
+      // While the transport is known to be down, the state change was logged once already.
+      if (this.transportUp) this.options.logger.warn(`Warp: publishing a "${kind}" message failed: ${String(error)}`);
     });
+  }
+
+  /** A heartbeat, timed for the read lease, listing this node's writes in progress. */
+  private sendHeartbeat(): void {
+    if (this.closing) return;
+    this.lease.sent(this.options.protocol.nextSequence, performance.now());
+    const writes = this.strong.listInProgress(MAX_LISTED_WRITES);
+    void this.send(MessageKind.Heartbeat, writes.length > 0 ? { w: writes } : {});
   }
 
   private receive(payload: Uint8Array): void {
     const decoded = this.options.protocol.decode(payload);
     if (!decoded.ok) {
-      if (decoded.reason === 'own') this.onEcho();
+      if (decoded.reason === 'own') this.onOwnMessage(decoded.message);
       else this.options.metrics.busDropped(decoded.reason);
       return;
     }
     const message = decoded.message;
+    const admission = this.peers.admit(message);
+    if (admission !== 'known' && admission !== 'new') return this.options.metrics.busDropped(admission);
+    if (admission === 'new') this.onNewMember(message);
+    const from = memberId(message.from, message.inc);
     // A body is any JSON (null, a number...): read fields only off an object, so checks below drop the rest.
     const body = (typeof message.body === 'object' && message.body !== null ? message.body : {}) as Record<string, unknown>;
-    this.sawPeer(message.from, message.kind);
     switch (message.kind) {
       case MessageKind.Heartbeat:
+        return this.onListedWrites(from, body.w);
+      case MessageKind.Bye: {
+        this.peers.depart(from);
+        this.strong.departed(from);
+        const keys = this.pending.removeWriter(from);
+        if (keys.length > 0) this.listener.onStrongWrite(keys);
         return;
-      case MessageKind.Bye:
-        this.peers.delete(message.from);
-        this.forgetPeer(message.from);
-        return;
+      }
       case MessageKind.Invalidate: {
         const keys = stringArray(body.keys);
         if (keys === undefined) return this.options.metrics.busDropped('malformed');
@@ -340,20 +314,30 @@ export class Cluster {
         this.listener.onRemoteInvalidate(keys, stringArray(body.drop) ?? []);
         return;
       }
-      case MessageKind.StrongInvalidate: {
+      case MessageKind.Prepare: {
         const keys = stringArray(body.keys);
-        if (keys === undefined || !Number.isSafeInteger(body.id)) return this.options.metrics.busDropped('malformed');
-        this.observe(body.ts);
+        if (keys === undefined || !isWriteId(body.id) || !isTtl(body.ttl)) return this.options.metrics.busDropped('malformed');
+        const deadline = performance.now() + body.ttl;
+        for (const key of keys) this.pending.add(key, `${from}#${body.id}`, deadline);
         this.options.metrics.invalidationsReceived(keys.length);
-        this.listener.onRemoteInvalidate(keys, stringArray(body.drop) ?? []);
-        void this.send(MessageKind.Ack, { id: body.id, to: message.from });
+        // Evicted (and marked pending) before the acknowledgement leaves: the writer persists on it.
+        this.listener.onStrongWrite(keys);
+        void this.send(MessageKind.Ack, { id: body.id, to: from });
         return;
       }
+      case MessageKind.Commit:
+      case MessageKind.Abort: {
+        const keys = stringArray(body.keys);
+        if (keys === undefined || !isWriteId(body.id)) return this.options.metrics.busDropped('malformed');
+        for (const key of keys) this.pending.remove(key, `${from}#${body.id}`);
+        this.listener.onStrongWrite(keys);
+        return;
+      }
+      case MessageKind.Ack:
+        if (body.to === this.self && isWriteId(body.id)) this.strong.acknowledged(body.id, from);
+        return;
       case MessageKind.Reset:
         this.listener.onPossiblyMissedInvalidations();
-        return;
-      case MessageKind.Ack:
-        if (body.to === this.options.nodeId && typeof body.id === 'number') this.onAck(body.id, message.from);
         return;
       default:
         // Unknown kinds come from newer versions during a rolling upgrade: ignore them.
@@ -361,87 +345,93 @@ export class Cluster {
     }
   }
 
-  private sawPeer(id: string, kind: string): void {
-    const known = this.peers.has(id);
-    if (kind !== MessageKind.Bye) this.peers.set(id, Date.now());
-    // Answer a newcomer at once, so it learns the membership without waiting a full interval.
-    if (!known && kind === MessageKind.Heartbeat) void this.send(MessageKind.Heartbeat, { at: Date.now() });
+  private onOwnMessage(message: BusMessage): void {
+    if (message.kind === MessageKind.Heartbeat) {
+      const renewal = this.lease.echoed(message.seq);
+      if (renewal === 'unknown') return;
+      if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.liveWindow;
+      if (renewal === 'lapsed') {
+        if (this.leaseState === 'lost') this.options.logger.warn('Warp: own heartbeats echo through the bus again; serving distributed keys from the cache again');
+        this.leaseState = 'held';
+        this.listener.onPossiblyMissedInvalidations();
+      }
+      const waiters = this.leaseWaiters;
+      this.leaseWaiters = [];
+      for (const waiter of waiters) waiter();
+    } else if (message.kind === MessageKind.Prepare) {
+      const body = message.body as { id?: unknown } | null;
+      if (isWriteId(body?.id)) this.strong.echoed(body.id);
+    }
   }
 
-  private onAck(id: number, from: string): void {
-    const pending = this.pendingAcks.get(id);
-    if (pending === undefined || !pending.waiting.delete(from)) return;
-    pending.acked++;
-    if (pending.acked >= pending.needed) this.settleAck(id);
+  /** Writes in progress a writer's heartbeat lists: a node that missed their prepare learns of them here. */
+  private onListedWrites(from: string, listed: unknown): void {
+    if (!Array.isArray(listed) || listed.length > MAX_LISTED_WRITES) return;
+    const now = performance.now();
+    const fresh: string[] = [];
+    for (const entry of listed) {
+      if (!Array.isArray(entry) || !isWriteId(entry[0]) || typeof entry[1] !== 'string' || !isTtl(entry[2])) continue;
+      if (this.pending.add(entry[1], `${from}#${entry[0]}`, now + entry[2])) fresh.push(entry[1]);
+    }
+    if (fresh.length > 0) this.listener.onStrongWrite(fresh);
   }
 
-  private settleAck(id: number): void {
-    const pending = this.pendingAcks.get(id);
-    if (pending === undefined) return;
-    clearTimeout(pending.timer);
-    this.pendingAcks.delete(id);
-    pending.resolve();
+  private onNewMember(message: BusMessage): void {
+    if (message.from === this.options.nodeId) this.reportDuplicate(message.from);
+    else if (this.peers.duplicateNodeIds({ nodeId: this.options.nodeId }).includes(message.from)) this.reportDuplicate(message.from);
+    // Answer newcomers soon, so they learn the membership (and writes in progress) without waiting
+    // a full interval; one reply serves every newcomer of the moment, so forged ids cause no storm.
+    if (message.kind !== MessageKind.Heartbeat || this.replyTimer !== undefined) return;
+    const gap = Math.max(20, this.options.heartbeatInterval / 5);
+    const wait = Math.max(0, this.lastReply + gap - performance.now());
+    this.replyTimer = setTimeout(() => {
+      this.replyTimer = undefined;
+      this.lastReply = performance.now();
+      this.sendHeartbeat();
+    }, wait);
+    this.replyTimer.unref();
   }
 
-  private expireAck(id: number): void {
-    const pending = this.pendingAcks.get(id);
-    if (pending === undefined) return;
-    this.pendingAcks.delete(id);
-    const missing = [...pending.waiting].join(', ') || 'none known';
-    pending.reject(
-      new QuorumNotReachedError(
-        `StrongDistributed write of "${pending.keys[0]}": ${pending.acked} of ${pending.needed} required peer acknowledgements ` +
-          `within ${this.options.publishTimeout}ms (missing: ${missing}). The store holds the new value; ` +
-          `peers that did not acknowledge evict it when they recover.`,
-        { key: pending.keys[0] },
-      ),
+  private reportDuplicate(nodeId: string): void {
+    if (this.reportedDuplicates.has(nodeId)) return;
+    this.reportedDuplicates.add(nodeId);
+    this.options.logger.error(
+      `Warp: two live processes use the node id "${nodeId}"${nodeId === this.options.nodeId ? ' (this one included)' : ''}: ` +
+        'give each process its own nodeId (default: random). Health reports this node down until it is fixed.',
     );
   }
 
-  /** A departed peer is no longer awaited: with quorum 'all' only live peers count. */
-  private forgetPeer(id: string): void {
-    for (const [ackId, pending] of this.pendingAcks) {
-      if (pending.waiting.delete(id) && this.options.quorum === 'all') {
-        pending.needed--;
-        if (pending.acked >= pending.needed) this.settleAck(ackId);
-      }
-    }
-  }
-
   private tick(): void {
-    const now = Date.now();
-    const window = this.options.heartbeatInterval * MISSED_HEARTBEATS;
+    const now = performance.now();
     // A stalled event loop (GC pause, SIGSTOP, debugger) may have slept through invalidations.
-    if (now - this.lastTick > window) this.listener.onPossiblyMissedInvalidations();
+    if (now - this.lastTick > this.liveWindow) this.listener.onPossiblyMissedInvalidations();
     this.lastTick = now;
-    if (this.echoing && now - this.lastEcho > this.options.heartbeatInterval * MISSED_ECHOES) {
+    if (this.leaseState === 'held' && !this.lease.valid) {
       // Our heartbeats stopped coming back: the subscription is dead even if the socket is not.
-      this.echoing = false;
-      this.admittedAt = Infinity;
-      this.options.logger.warn('Warp: own heartbeats no longer echo through the bus; serving distributed keys from the store');
+      this.leaseState = 'lost';
+      this.options.logger.warn('Warp: own heartbeats no longer echo through the bus; reading distributed keys from the store');
       this.listener.onPossiblyMissedInvalidations();
     }
-    void this.send(MessageKind.Heartbeat, { at: now });
-  }
-
-  private onEcho(): void {
-    this.lastEcho = Date.now();
-    if (this.admittedAt === Infinity) this.admittedAt = this.lastEcho + this.options.heartbeatInterval;
-    if (!this.echoing) {
-      this.echoing = true;
-      this.listener.onPossiblyMissedInvalidations();
-    }
+    const orphaned = this.pending.expire();
+    if (orphaned.length > 0) this.listener.onOrphanedWrites(orphaned);
+    this.peers.prune();
+    if (this.duplicateNodeIds().length === 0) this.reportedDuplicates.clear();
+    this.sendHeartbeat();
   }
 
   private onTransportChange(up: boolean): void {
     if (up === this.transportUp) return;
     this.transportUp = up;
     this.admittedAt = Infinity;
+    this.lease.revoke();
     this.listener.onPossiblyMissedInvalidations();
     if (up) {
-      this.lastEcho = Date.now();
-      void this.send(MessageKind.Heartbeat, { at: Date.now() });
-      this.flushOwed();
+      this.options.logger.warn('Warp: bus connection restored');
+      this.sendHeartbeat();
+      this.eventual.flushOwed();
+    } else {
+      this.leaseState = 'lost';
+      this.options.logger.warn('Warp: bus connection lost; reading distributed keys from the store until it returns');
     }
   }
 
@@ -454,4 +444,12 @@ function stringArray(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > MAX_KEYS_PER_MESSAGE) return undefined;
   for (const item of value) if (typeof item !== 'string') return undefined;
   return value as string[];
+}
+
+function isWriteId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+function isTtl(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= 2_147_483_647;
 }

@@ -11,6 +11,8 @@ export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
   warmupConcurrency: 16,
   invalidationDelay: 2,
   heartbeatInterval: 1_000,
+  leaseMs: 2_000,
+  writeLockTtl: 10_000,
   versions: { maxVersions: 10, maxEntries: 10_000 },
   watch: { bufferSize: 1_024 },
 };
@@ -24,11 +26,15 @@ export interface ResolvedWarpOptions {
   warmupConcurrency: number;
   invalidationDelay: number;
   heartbeatInterval: number;
+  leaseMs: number;
+  writeLockTtl: number;
   versions: { maxVersions: number; maxEntries: number };
   watch: { bufferSize: number };
 }
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest read lease, in heartbeat intervals: below the three after which peers stop counting a member live. */
+const MAX_LEASE_INTERVALS = 2.5;
 /** Longest delay Node timers accept. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -48,6 +54,9 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     warmupConcurrency: options.warmupConcurrency ?? WARP_DEFAULTS.warmupConcurrency,
     invalidationDelay: options.invalidationDelay ?? WARP_DEFAULTS.invalidationDelay,
     heartbeatInterval: options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval,
+    // Two heartbeats' worth by default: a peer is dropped from membership after three.
+    leaseMs: options.leaseMs ?? defaultLease(options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval),
+    writeLockTtl: options.writeLockTtl ?? WARP_DEFAULTS.writeLockTtl,
     versions: {
       maxVersions: options.versions?.maxVersions ?? WARP_DEFAULTS.versions.maxVersions,
       maxEntries: options.versions?.maxEntries ?? WARP_DEFAULTS.versions.maxEntries,
@@ -62,6 +71,13 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
   }
   positive('publishTimeout', resolved.publishTimeout);
   positive('heartbeatInterval', resolved.heartbeatInterval);
+  positive('leaseMs', resolved.leaseMs);
+  // A member dropped from membership (silent for three intervals) must have no lease left.
+  if (resolved.leaseMs > MAX_LEASE_INTERVALS * resolved.heartbeatInterval) {
+    fail('leaseMs', `at most ${MAX_LEASE_INTERVALS} heartbeat intervals (${MAX_LEASE_INTERVALS * resolved.heartbeatInterval} ms)`, resolved.leaseMs);
+  }
+  positive('writeLockTtl', resolved.writeLockTtl);
+  if (resolved.writeLockTtl > MAX_TIMER_MS) fail('writeLockTtl', `at most ${MAX_TIMER_MS} ms`, resolved.writeLockTtl);
   positive('warmupConcurrency', resolved.warmupConcurrency, true);
   nonNegative('defaultTtl', resolved.defaultTtl);
   nonNegative('invalidationDelay', resolved.invalidationDelay);
@@ -111,6 +127,11 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     if (batchSize !== undefined) positive('validator.batchSize', batchSize, true);
   }
   return resolved;
+}
+
+/** Two heartbeats' worth (a non-number interval fails its own validation). */
+function defaultLease(heartbeatInterval: unknown): number {
+  return typeof heartbeatInterval === 'number' ? 2 * heartbeatInterval : WARP_DEFAULTS.leaseMs;
 }
 
 function positive(name: string, value: unknown, integer = false): void {

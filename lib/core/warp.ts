@@ -19,37 +19,25 @@ import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
 import type { Store } from '../store/store.interface.js';
-import { InvalidOptionsError, LockTimeoutError, QuorumNotReachedError, SerializationError, StoreError, UnregisteredKeyError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../warp.errors.js';
 import { Cluster } from './cluster.js';
-import type { Envelope } from './envelope.js';
+import type { EngineContext } from './engine-context.js';
 import { HybridLogicalClock } from './hlc.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { assertKey } from './keys.js';
 import { Mode } from './mode.js';
+import { ReadPath, type GetOrSetOptions } from './read-path.js';
 import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';
 import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
-import { SingleFlight, type Flight } from './singleflight.js';
+import { SingleFlight } from './singleflight.js';
+import { Tiers } from './tiers.js';
+import { assertStorable } from './values.js';
 import { warmup } from './warmup.js';
+import { WritePath } from './write-path.js';
 import { MeteredLocker } from '../lock/metered-locker.js';
 import { Validator } from '../validator/validator.js';
-import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues, withTimeout } from './fail-safe.js';
+import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues } from './fail-safe.js';
 
-/** Options of one `getOrSet` call. */
-export interface GetOrSetOptions<T = unknown> {
-  /** TTL in ms for this fill, overriding the registration's. */
-  ttl?: number;
-  /** Caches the loader's result only when this returns true (default: every defined result). */
-  cacheIf?: (value: T) => boolean;
-}
-
-/** One `getOrSet` miss being computed. */
-interface Computation<T> {
-  key: string;
-  registration: Registration;
-  loader: () => Promise<T> | T;
-  options: GetOrSetOptions<T> | undefined;
-  flight: Flight<T>;
-}
+export { MISS, type GetOrSetOptions } from './read-path.js';
 
 /** Options of one `set` call. */
 export interface SetOptions {
@@ -57,17 +45,9 @@ export interface SetOptions {
   ttl?: number;
 }
 
-/** What `peekLocal` returns when the local tier cannot answer. */
-export const MISS: unique symbol = Symbol('warp:miss');
-
-/** Lock a StrongDistributed write holds while it persists and propagates. */
-const STRONG_WRITE_LOCK = { ttl: 10_000 } as const;
-/** Cross-process fill lock of `getOrSet`: renewed while the loader runs; waiters give up after 10 s. */
-const FILL_LOCK = { ttl: 10_000, waitTimeout: 10_000 } as const;
-
 /**
- * The framework-free engine: registry, cache, store, merge, cluster protocol and locks. The Nest
- * layer (`WarpModule`, `WarpService`) builds one from options; it is usable on its own:
+ * The framework-free engine: registry, cache tiers, store, merge, cluster protocol and locks. The
+ * Nest layer (`WarpModule`, `WarpService`) builds one from options; it is usable on its own:
  *
  * @example
  * const warp = new Warp({ keys: [{ key: 'user:*', mode: Mode.EventualDistributed, ttl: 60_000 }] });
@@ -102,14 +82,13 @@ export class Warp {
 
   private readonly reads = new SingleFlight();
   private readonly computes = new SingleFlight();
-  private readonly writes = new KeyedMutex();
-  /** Whether `cache.get` can find what `cache.peek` cannot (a shared tier behind the local one). */
-  private readonly sharedTier: boolean;
+  private readonly tiers: Tiers;
+  private readonly readPath: ReadPath;
+  private readonly writePath: WritePath;
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
   private readonly detachMetrics?: () => void;
   /** Last known values served when a store read fails (`failSafe`); absent when off. */
   private readonly lastKnown?: LastKnownValues;
-  private readonly storeTimeout?: number;
   private startPromise?: Promise<void>;
 
   constructor(options: WarpOptions = {}) {
@@ -124,7 +103,7 @@ export class Warp {
     this.mergeEngine = options.merge ?? new MergeEngine();
     this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
     this.locks = new MeteredLocker(this.locker, this.metrics);
-    this.sharedTier = !(this.cache instanceof MemoryCache);
+    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
     this.cluster = new Cluster(
       {
@@ -133,6 +112,7 @@ export class Warp {
         nodeId: this.nodeId,
         clock: this.clock,
         heartbeatInterval: this.options.heartbeatInterval,
+        leaseMs: this.options.leaseMs,
         publishTimeout: this.options.publishTimeout,
         quorum: this.options.quorum,
         invalidationDelay: this.options.invalidationDelay,
@@ -141,8 +121,14 @@ export class Warp {
       },
       {
         onRemoteInvalidate: (keys, dropped) => {
-          this.evictLocally(keys);
+          this.writePath.overtake(keys);
+          this.tiers.overtakenByPeer(keys);
           this.forgetLastKnown(dropped);
+        },
+        onStrongWrite: (keys) => this.tiers.evictLocal(keys),
+        onOrphanedWrites: (keys) => {
+          // Its writer may have persisted without updating the shared tier: drop every copy.
+          for (const key of keys) void this.tiers.drop(key);
         },
         onPossiblyMissedInvalidations: () => this.dropDistributedFromLocalTier(),
       },
@@ -154,7 +140,7 @@ export class Warp {
       dropHere: (keys) => this.dropHere(keys),
       // A revoked lease's keys must not come back as fail-safe answers either.
       evictLocal: (keys) => {
-        this.evictLocally(keys as string[]);
+        this.tiers.evictLocal(keys);
         this.forgetLastKnown(keys);
       },
       metrics: this.metrics,
@@ -162,19 +148,38 @@ export class Warp {
     });
     if (options.versions !== undefined) this.versions = new VersionedCache(this.options.versions);
     this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
-    for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
-    this.detachMetrics = this.metrics.observe?.(this);
-    this.storeTimeout = options.storeTimeout;
     if (options.failSafe !== undefined) {
       this.lastKnown = new LastKnownValues(options.failSafe.grace, options.failSafe.maxEntries ?? DEFAULT_FAIL_SAFE_MAX_ENTRIES);
     }
+    const context: EngineContext = {
+      nodeId: this.nodeId,
+      namespace: this.namespace,
+      options: this.options,
+      registry: this.registry,
+      clock: this.clock,
+      tiers: this.tiers,
+      store: this.store,
+      cluster: this.cluster,
+      locks: this.locks,
+      mergeEngine: this.mergeEngine,
+      metrics: this.metrics,
+      logger: this.logger,
+      reads: this.reads,
+      computes: this.computes,
+      lastKnown: this.lastKnown,
+      versions: this.versions,
+    };
+    this.readPath = new ReadPath(context);
+    this.writePath = new WritePath(context);
+    for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
+    this.detachMetrics = this.metrics.observe?.(this);
     this.validator = new Validator(
       {
         cache: this.cache,
         metrics: this.metrics,
         logger: this.logger,
         resolve: (key) => this.registry.resolve(key),
-        readStore: (key) => this.readStore(key),
+        readStore: (key) => this.readPath.readStore(key),
         heal: (key) => this.heal(key),
       },
       options.validator,
@@ -226,37 +231,36 @@ export class Warp {
 
   /**
    * Reads a key: the local tier when fresh, else one load per key at a time through the shared
-   * tier and the store. `undefined` when the store has no value.
+   * tier and the store, filling the tiers. `undefined` when the store has no value.
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */
   async get<T>(key: string): Promise<T | undefined> {
-    const registration = this.registrationOf(key);
-    if (registration.mode === Mode.StrongDistributed && !this.cluster.admitted) {
-      // Cut off from the bus (or not yet counted live by peers), this node cannot know of peers'
-      // writes: read the source of truth.
-      return (await this.readStore(key)) as T | undefined;
-    }
-    const hit = this.cache.peek?.(key);
-    if (hit !== undefined) {
-      this.metrics.hit(registration.pattern);
-      return hit.value as T;
-    }
-    this.metrics.miss(registration.pattern);
-    return this.reads.run(key, (flight) => this.load(key, registration, flight) as Promise<T | undefined>);
+    return this.readPath.get<T>(key, this.registrationOf(key));
   }
 
   /**
-   * Returns the cached value, or calls `loader` (once per key at a time on this node), `set`s its
-   * result with the key's mode, and returns it. The store is not consulted: the loader is the
-   * source of this value, so an expired entry is recomputed. A loader returning `undefined`
-   * caches nothing.
+   * Cache-aside: the cached value, else `loader`'s result (one call per key at a time on this
+   * node, and cluster-wide with a shared cache tier), which fills the cache tiers. The store is
+   * never read nor written: the loader is the source of this value. `undefined` is never cached,
+   * `null` only when `cacheIf` accepts it.
+   * @throws UnregisteredKeyError, InvalidKeyError, and whatever `loader` throws
    */
   async getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
-    const registration = this.registrationOf(key);
-    const hit = this.peekLocal(key, registration);
-    if (hit !== MISS) return hit as T;
-    this.metrics.miss(registration.pattern);
-    return this.computes.run(key, (flight) => this.compute({ key, registration, loader, options, flight }));
+    return this.readPath.getOrSet(key, this.registrationOf(key), loader, options);
+  }
+
+  /**
+   * Cache-aside for a batch: hits from the tiers, then **one** `loadMissing(missing)` call for
+   * every key still missing (a DataLoader's batch function); its results fill the tiers. Keys
+   * `loadMissing` leaves out of its map read as `undefined`. Order follows `keys`.
+   * @throws UnregisteredKeyError, InvalidKeyError, and whatever `loadMissing` throws
+   */
+  async getOrSetMany<T>(
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => Promise<ReadonlyMap<string, T>>,
+    options?: GetOrSetOptions<T>,
+  ): Promise<(T | undefined)[]> {
+    return this.readPath.getOrSetMany(keys, keys.map((key) => this.registrationOf(key)), loadMissing, options);
   }
 
   /**
@@ -264,18 +268,16 @@ export class Warp {
    * step of `getOrSet`, shared with the decorators' wrappers.
    */
   peekLocal(key: string, registration: Registration): unknown {
-    if (registration.mode === Mode.StrongDistributed && !this.cluster.admitted) return MISS;
-    const hit = this.cache.peek?.(key);
-    if (hit === undefined) return MISS;
-    this.metrics.hit(registration.pattern);
-    return hit.value;
+    return this.readPath.peekLocal(key, registration);
   }
 
   /**
-   * Writes a key: merges with the current value, persists to the store first (a failure throws
-   * `StoreError` and changes nothing else), updates the cache, then propagates by mode.
+   * Write-through: merges with the current value, persists to the store first (a failure throws
+   * `StoreError` and changes nothing else), updates the cache tiers, then propagates by mode.
+   * A StrongDistributed write runs the prepare/commit protocol under the key's write lock.
    * @throws UnregisteredKeyError, InvalidKeyError, SerializationError, StoreError,
-   *   QuorumNotReachedError (StrongDistributed; the value is persisted), LockTimeoutError
+   *   QuorumNotReachedError and LockLostError (StrongDistributed; nothing was written),
+   *   LockTimeoutError, WarpClosedError
    */
   set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     let registration: Registration;
@@ -283,12 +285,47 @@ export class Warp {
     try {
       registration = this.registrationOf(key);
       this.assertOpen(key);
-      assertValue(key, value);
+      assertStorable(key, value);
       ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.writes.run(key, () => this.write(key, registration, value, ttl));
+    return this.writePath.set(key, registration, value, ttl);
+  }
+
+  /**
+   * Write-through delete: removes the key from the store (fenced for StrongDistributed keys),
+   * then from every cache tier here and, by mode, on every peer.
+   * @throws UnregisteredKeyError, InvalidKeyError, InvalidOptionsError (the store has no `delete`),
+   *   StoreError, QuorumNotReachedError, LockLostError, LockTimeoutError, WarpClosedError
+   */
+  async delete(key: string): Promise<void> {
+    const registration = this.registrationOf(key);
+    this.assertOpen(key);
+    return this.writePath.delete(key, registration);
+  }
+
+  /**
+   * The decorators' write (`@WarpPut`): runs `method`, which persists, then puts its result in the
+   * cache tiers and propagates by mode (`undefined` evicts). On a StrongDistributed key the method
+   * runs inside the strong write protocol.
+   * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError, LockLostError, and what `method` throws
+   */
+  async put<R>(key: string, method: () => Promise<R>): Promise<R> {
+    const registration = this.registrationOf(key);
+    this.assertOpen(key);
+    return this.writePath.put(key, registration, method);
+  }
+
+  /**
+   * The decorators' eviction (`@WarpEvict`): runs `method`, then drops the key from every tier,
+   * everywhere by mode (not when the method throws). StrongDistributed: inside the protocol.
+   * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError, LockLostError, and what `method` throws
+   */
+  async evict<R>(key: string, method: () => Promise<R>): Promise<R> {
+    const registration = this.registrationOf(key);
+    this.assertOpen(key);
+    return this.writePath.evict(key, registration, method);
   }
 
   /**
@@ -298,21 +335,16 @@ export class Warp {
   async invalidate(key: string): Promise<void> {
     const registration = this.registrationOf(key);
     this.assertOpen(key);
-    this.lastKnown?.forget(key);
-    this.markStale(key);
-    try {
-      await this.cache.delete(key);
-    } finally {
-      // Peers hear of it even when the shared tier is down: their local copies must go.
-      this.cache.evictLocal?.([key]);
-      this.markStale(key);
-      await this.propagate(registration.mode, key, true);
-    }
+    return this.writePath.invalidate(key, registration);
   }
 
-  /** Reads several keys; order is preserved and absent keys are `undefined`. */
-  getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    return Promise.all(keys.map((key) => this.get<T>(key)));
+  /**
+   * Reads several keys: hits from the cache tiers, and every miss with **one** `Store.getMany`
+   * call when the store has it (else one `get` each). Order is preserved; absent keys are `undefined`.
+   * @throws UnregisteredKeyError, InvalidKeyError, StoreError
+   */
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return this.readPath.getMany<T>(keys, keys.map((key) => this.registrationOf(key)));
   }
 
   /** Writes several keys (each with its own mode); rejects with the first failure. */
@@ -327,7 +359,7 @@ export class Warp {
    */
   warmup(): Promise<WarmupReport> {
     return warmup(this.registry, this.store, this.options.warmupConcurrency, (key, registration) =>
-      this.reads.run(key, (flight) => this.load(key, registration, flight)),
+      this.reads.run(key, (flight) => this.readPath.load(key, registration, flight)),
     );
   }
 
@@ -431,7 +463,7 @@ export class Warp {
     this.state = 'closed';
     await this.startPromise?.catch(() => undefined);
     // Writes already past their checks finish and queue their invalidations before the flush.
-    await this.writes.idle();
+    await this.writePath.idle();
     this.validator.stop();
     this.leases.close();
     this.watchBus.close();
@@ -445,205 +477,6 @@ export class Warp {
     return this.state === 'closed';
   }
 
-  private async load(key: string, registration: Registration, flight: Flight<unknown>): Promise<unknown> {
-    const started = performance.now();
-    if (this.sharedTier) {
-      const entry = await this.readSharedTier(key);
-      if (entry !== undefined) {
-        if (!flight.stale) this.lastKnown?.remember(key, entry.value, registration.ttl);
-        return entry.value;
-      }
-    }
-    let value: unknown;
-    try {
-      value = await this.readStore(key);
-    } catch (error) {
-      return this.serveLastKnown(key, registration, error);
-    }
-    this.metrics.load(registration.pattern, performance.now() - started);
-    if (value === undefined) return undefined;
-    if (flight.stale) {
-      this.metrics.staleFillsDiscarded(registration.pattern);
-    } else {
-      // Only a value still current is worth serving in a later outage.
-      this.lastKnown?.remember(key, value, registration.ttl);
-      // A fill carries ts 0: it is what the store held, older than any write.
-      await this.fill(key, { value, ts: 0, origin: this.nodeId }, registration.ttl);
-    }
-    return value;
-  }
-
-  private async compute<T>(job: Computation<T>): Promise<T> {
-    if (this.sharedTier) {
-      const entry = await this.readSharedTier(job.key);
-      if (entry !== undefined) return entry.value as T;
-      return this.computeAcrossProcesses(job);
-    }
-    return this.computeHere(job);
-  }
-
-  /**
-   * With a shared cache tier, processes take a fill lock per key so one loader runs cluster-wide:
-   * a waiter that gets the lock finds the winner's value in the shared tier. A waiter that times
-   * out loads on its own rather than fail.
-   */
-  private async computeAcrossProcesses<T>(job: Computation<T>): Promise<T> {
-    const lock = await this.locks.acquire(`${this.namespace}:fill:${job.key}`, FILL_LOCK).catch((error: unknown) => {
-      if (error instanceof LockTimeoutError) return undefined;
-      throw error;
-    });
-    try {
-      if (lock !== undefined) {
-        const entry = await this.readSharedTier(job.key);
-        if (entry !== undefined) return entry.value as T;
-      }
-      return await this.computeHere(job);
-    } finally {
-      await lock?.release().catch(() => undefined);
-    }
-  }
-
-  private async computeHere<T>({ key, registration, loader, options, flight }: Computation<T>): Promise<T> {
-    const started = performance.now();
-    const value = await loader();
-    this.metrics.load(registration.pattern, performance.now() - started);
-    if (value === undefined || (options?.cacheIf !== undefined && !options.cacheIf(value))) return value;
-    if (flight.stale) {
-      // A set or invalidation landed while the loader ran: its value is newer than the loader's
-      // (which may have read the database before it). Answer the callers, persist nothing.
-      this.metrics.staleFillsDiscarded(registration.pattern);
-      return value;
-    }
-    this.assertOpen(key);
-    assertValue(key, value);
-    try {
-      await this.writes.run(key, () => this.write(key, registration, value, options?.ttl ?? registration.ttl));
-    } catch (error) {
-      // The value is persisted; a read must not fail because a peer did not acknowledge.
-      if (!(error instanceof QuorumNotReachedError)) throw error;
-      this.logger.warn(`Warp: getOrSet of "${key}" cached without every peer's acknowledgement: ${error.message}`);
-    }
-    return value;
-  }
-
-  private write(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
-    return registration.mode === Mode.StrongDistributed
-      ? this.writeUnderClusterLock(key, registration, value, ttl)
-      : this.writeThrough(key, registration, value, ttl);
-  }
-
-  /** StrongDistributed: the whole write (merge, store, cache, acknowledged propagation) under a cluster lock. */
-  private async writeUnderClusterLock(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
-    const lock = await this.locks.acquire(`${this.namespace}:write:${key}`, {
-      ttl: STRONG_WRITE_LOCK.ttl,
-      waitTimeout: this.options.publishTimeout,
-    });
-    try {
-      await this.writeThrough(key, registration, value, ttl);
-    } finally {
-      // Not awaited: the write is complete, and this node's next write of the key queues behind
-      // the release on the same connection anyway. Saves a round trip per strong write.
-      lock.release().catch((error: unknown) => this.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
-    }
-  }
-
-  private async writeThrough(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
-    let next: Envelope = { value, ts: this.clock.now(), origin: this.nodeId };
-    if (this.mergeEngine.needsCurrent(registration.merge)) {
-      const current = await this.readCurrent(key);
-      next = await this.mergeEngine.merge(key, current, next, registration.merge);
-    }
-    await this.writeStore(key, next.value);
-    this.markStale(key);
-    if (this.sharedTier) await this.writeCache(key, next, ttl);
-    // A node-local MemoryCache is written synchronously: awaiting its resolved promise costs a tick.
-    else (this.cache as MemoryCache).put(key, next, ttl);
-    this.lastKnown?.remember(key, next.value, ttl);
-    this.versions?.record(key, next);
-    this.metrics.set(registration.pattern);
-    // Only StrongDistributed waits on peers: awaiting the other modes' void would cost a tick.
-    const propagated = this.propagate(registration.mode, key);
-    if (propagated !== undefined) await propagated;
-  }
-
-  /** Lock names are namespaced so clusters sharing a Redis never contend. */
-  private lockName(name: string): string {
-    return `${this.namespace}:lock:${name}`;
-  }
-
-  /** Tells peers by mode; `dropped` marks an explicit invalidation (peers forget fail-safe values too). */
-  private propagate(mode: Mode, key: string, dropped = false): Promise<void> | void {
-    if (mode === Mode.EventualDistributed) this.cluster.invalidateSoon(key, dropped);
-    else if (mode === Mode.StrongDistributed) return this.cluster.invalidateAcknowledged([key], dropped);
-  }
-
-  /** The current value for a merge: local tier, shared tier, then the store. */
-  private async readCurrent(key: string): Promise<Envelope | undefined> {
-    const local = this.cache.peek?.(key);
-    if (local !== undefined) return local;
-    const shared = await this.readSharedTier(key);
-    if (shared !== undefined) return shared;
-    const stored = await this.readStore(key);
-    return stored === undefined ? undefined : { value: stored, ts: 0, origin: '' };
-  }
-
-  private async readSharedTier(key: string): Promise<Envelope | undefined> {
-    try {
-      const entry = await this.bounded(this.cache.get(key));
-      // A timestamped entry is a writer's version this node learns about; fills (ts 0) are not.
-      if (entry !== undefined && entry.ts > 0) this.versions?.record(key, entry);
-      return entry;
-    } catch (error) {
-      // A shared cache outage degrades to store reads; it never fails a read on its own.
-      this.logger.warn(`Warp: cache read of "${key}" failed, reading the store: ${String(error)}`);
-      return undefined;
-    }
-  }
-
-  private async readStore(key: string): Promise<unknown> {
-    try {
-      return await this.bounded(this.store.get(key));
-    } catch (error) {
-      this.metrics.storeError?.(this.patternOf(key), 'read');
-      throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
-    }
-  }
-
-  private async writeStore(key: string, value: unknown): Promise<void> {
-    try {
-      await this.store.set(key, value);
-    } catch (error) {
-      if (error instanceof SerializationError) throw error;
-      this.metrics.storeError?.(this.patternOf(key), 'write');
-      throw new StoreError(`Store write of "${key}" failed; the cache and peers were left untouched: ${messageOf(error)}`, {
-        key,
-        cause: error,
-      });
-    }
-  }
-
-  private async writeCache(key: string, entry: Envelope, ttl: number): Promise<void> {
-    try {
-      await this.cache.set(key, entry, ttl);
-    } catch (error) {
-      // The store already has the value: drop what the cache holds so nobody serves the old one.
-      this.cache.evictLocal?.([key]);
-      await this.cache.delete(key).catch(() => undefined);
-      this.logger.warn(`Warp: cache write of "${key}" failed after the store write; entry dropped: ${String(error)}`);
-    }
-  }
-
-  private async fill(key: string, entry: Envelope, ttl: number): Promise<void> {
-    try {
-      const filling: Promise<unknown> =
-        this.cache.setIfAbsent !== undefined ? this.cache.setIfAbsent(key, entry, ttl) : this.fillIfAbsent(key, entry, ttl);
-      // A shared tier that hangs must not hold the read that already has its value.
-      await this.bounded(filling);
-    } catch (error) {
-      this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
-    }
-  }
-
   /**
    * The validator's repair: drop the key everywhere (peers by its mode), then load the store's
    * value. The reload goes through singleflight, so a write racing it wins.
@@ -651,43 +484,7 @@ export class Warp {
   private async heal(key: string): Promise<void> {
     const registration = this.registrationOf(key);
     await this.invalidate(key);
-    await this.reads.run(key, (flight) => this.load(key, registration, flight));
-  }
-
-  /**
-   * A failed store read on the miss path: the last known value when fail-safe allows it (counted),
-   * else the `StoreError`. StrongDistributed keys never get a stale value.
-   */
-  private serveLastKnown(key: string, registration: Registration, error: unknown): unknown {
-    if (this.lastKnown === undefined || registration.mode === Mode.StrongDistributed) throw error;
-    const known = this.lastKnown.recall(key);
-    if (known === undefined) throw error;
-    this.metrics.failSafeServed(registration.pattern);
-    return known.value;
-  }
-
-  /** Bounds a read-path operation by `storeTimeout`, when one is set. */
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return this.storeTimeout === undefined ? operation : withTimeout(operation, this.storeTimeout);
-  }
-
-  private async fillIfAbsent(key: string, entry: Envelope, ttl: number): Promise<void> {
-    if ((await this.cache.get(key)) === undefined) await this.cache.set(key, entry, ttl);
-  }
-
-  /** The metric label of `key`: its registration pattern, never the raw key. */
-  private patternOf(key: string): string {
-    return this.registry.resolve(key)?.pattern ?? 'unregistered';
-  }
-
-  private markStale(key: string): void {
-    this.reads.markStale(key);
-    this.computes.markStale(key);
-  }
-
-  private evictLocally(keys: string[]): void {
-    for (const key of keys) this.markStale(key);
-    this.cache.evictLocal?.(keys);
+    await this.reads.run(key, (flight) => this.readPath.load(key, registration, flight));
   }
 
   /**
@@ -701,21 +498,21 @@ export class Warp {
 
   /** Drops keys from every cache tier of this node without telling peers (a lease expiry seen here). */
   private async dropHere(keys: readonly string[]): Promise<void> {
-    this.evictLocally(keys as string[]);
     this.forgetLastKnown(keys);
-    await Promise.all(keys.map((key) => this.cache.delete(key)));
-    for (const key of keys) this.markStale(key);
+    await Promise.all(keys.map((key) => this.tiers.drop(key)));
   }
 
   private dropDistributedFromLocalTier(): void {
-    const distributed = (key: string): boolean => {
+    // Loads in flight may have read what a missed invalidation replaced: they must not fill.
+    this.tiers.clearLocal((key: string) => {
       const registration = this.registry.resolve(key);
       return registration === undefined || registration.mode !== Mode.StrongLocal;
-    };
-    // Loads in flight may have read what a missed invalidation replaced: they must not fill.
-    this.reads.markAllStale(distributed);
-    this.computes.markAllStale(distributed);
-    this.cache.clearLocal?.(distributed);
+    });
+  }
+
+  /** Lock names are namespaced so clusters sharing a Redis never contend. */
+  private lockName(name: string): string {
+    return `${this.namespace}:lock:${name}`;
   }
 
   private versionsOrThrow(): VersionedCache {
@@ -730,24 +527,9 @@ export class Warp {
   }
 }
 
-function assertValue(key: string, value: unknown): void {
-  if (value === undefined) {
-    throw new SerializationError(`Cannot set "${key}" to undefined: use invalidate() to drop a key`, { key });
-  }
-  const type = typeof value;
-  if (type === 'function' || type === 'symbol' || type === 'bigint') {
-    throw new SerializationError(`Cannot set "${key}": a ${type} is not a storable value`, { key });
-  }
-}
-
 function entryTtl(key: string, ttl: unknown): number {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
     throw new InvalidOptionsError(`Invalid ttl for "${key}": expected a number of ms >= 0, got ${String(ttl)}`, { key });
   }
   return ttl;
 }
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-

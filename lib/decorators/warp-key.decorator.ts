@@ -11,7 +11,10 @@ export interface WarpKeyOptions {
   merge?: MergeFn;
   /** Cache only calls whose arguments pass; others call the method directly. */
   condition?: (...args: any[]) => boolean;
-  /** Do not cache a result for which this returns true (e.g. `(r) => r === null`). */
+  /**
+   * Do not cache a result for which this returns true; it receives the result and the method's
+   * arguments. `null` and `undefined` results are never cached.
+   */
   unless?: (result: any, ...args: any[]) => boolean;
   /**
    * Registration pattern. Default: derived from a string template (`'user:{0}'` → `'user:*'`);
@@ -28,9 +31,11 @@ export interface WarpKeyMetadata {
 }
 
 /**
- * Read-through caching of a method's result under a key, with the key's consistency mode: returns
- * the cached value, else calls the method, `set`s its result and returns it. Registers the key
- * pattern at bootstrap. The decorated method always returns a Promise.
+ * Cache-aside caching of a method's result under a key, with the key's consistency mode: returns
+ * the cached value, else calls the method and fills the cache tiers with its result. The method is
+ * the source of truth: Warp never writes the store for it (a fill is not a write: no store write,
+ * no merge, no invalidation of peers). Registers the key pattern at bootstrap. The decorated
+ * method always returns a Promise.
  *
  * @example
  * \@WarpKey('product:{0}', Mode.EventualDistributed, { ttl: 60_000 })

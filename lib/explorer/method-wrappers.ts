@@ -8,12 +8,12 @@ import { LockTimeoutError } from '../warp.errors.js';
 type Method = (...args: any[]) => any;
 
 /**
- * `@WarpKey`: read-through. A hit costs a key build, a registry lookup and a local-tier peek, the
- * same as `WarpService.get`; the loader closure is only allocated on a miss.
+ * `@WarpKey`: cache-aside. A hit costs a key build, a registry lookup and a local-tier peek, the
+ * same as `WarpService.get`; the loader closure is only allocated on a miss. A miss calls the
+ * method and fills the cache tiers with its result: never the store.
  */
 export function readThrough(warp: Warp, method: Method, template: CompiledKeyTemplate, mode: Mode, options: WarpKeyOptions): Method {
   const { condition, unless, ttl, merge } = options;
-  const cacheIf = unless === undefined ? undefined : (result: unknown) => !unless(result);
   return async function warpReadThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
     if (condition !== undefined && !condition(...args)) return method.apply(this, args);
     const key = template.resolve(args);
@@ -24,30 +24,25 @@ export function readThrough(warp: Warp, method: Method, template: CompiledKeyTem
     }
     const hit = warp.peekLocal(key, registration);
     if (hit !== MISS) return hit;
+    const cacheIf = unless === undefined ? undefined : (result: unknown) => result !== null && !unless(result, ...args);
     return warp.getOrSet(key, () => method.apply(this, args), { cacheIf });
   };
 }
 
-/** `@WarpPut`: calls the method, then sets (or, for `undefined`, invalidates) the key. */
-export function writeThrough(warp: Warp, method: Method, template: CompiledKeyTemplate): Method {
-  return async function warpWriteThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
-    const key = template.resolve(args);
-    warp.registrationOf(key);
-    const result = await method.apply(this, args);
-    if (result === undefined) await warp.invalidate(key);
-    else await warp.set(key, result);
-    return result;
+/**
+ * `@WarpPut`: the method persists; its result is then put in the cache tiers and propagated by
+ * mode (`undefined` evicts). On a StrongDistributed key the method runs inside the write protocol.
+ */
+export function putAfter(warp: Warp, method: Method, template: CompiledKeyTemplate): Method {
+  return async function warpPutAfter(this: unknown, ...args: unknown[]): Promise<unknown> {
+    return warp.put(template.resolve(args), () => method.apply(this, args));
   };
 }
 
-/** `@WarpEvict`: calls the method, then invalidates the key (not when the method throws). */
+/** `@WarpEvict`: calls the method, then drops the key everywhere (not when the method throws). */
 export function evictAfter(warp: Warp, method: Method, template: CompiledKeyTemplate): Method {
   return async function warpEvictAfter(this: unknown, ...args: unknown[]): Promise<unknown> {
-    const key = template.resolve(args);
-    warp.registrationOf(key);
-    const result = await method.apply(this, args);
-    await warp.invalidate(key);
-    return result;
+    return warp.evict(template.resolve(args), () => method.apply(this, args));
   };
 }
 

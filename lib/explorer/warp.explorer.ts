@@ -4,7 +4,7 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import type { Warp } from '../core/warp.js';
 import { compileKeyTemplate } from '../decorators/key-template.js';
 import { WARP_INSTANCE, WARP_WRAPPED } from '../warp.constants.js';
-import { evictAfter, readThrough, underLock, writeThrough } from './method-wrappers.js';
+import { evictAfter, putAfter, readThrough, underLock } from './method-wrappers.js';
 import type { WarpLockMetadata } from '../decorators/warp-lock.decorator.js';
 import { WarpMetadataAccessor } from './warp-metadata.accessor.js';
 
@@ -66,7 +66,7 @@ export class WarpExplorer {
   private wrap(where: string, original: Method, callable: Method): Method {
     let method = callable;
     const put = this.metadata.put(original);
-    if (put) method = writeThrough(this.warp, method, compileKeyTemplate(put.template, where));
+    if (put) method = putAfter(this.warp, method, compileKeyTemplate(put.template, where));
     const evict = this.metadata.evict(original);
     if (evict) method = evictAfter(this.warp, method, compileKeyTemplate(evict.template, where));
     const key = this.metadata.key(original);

@@ -58,9 +58,16 @@ export interface WarpOptions {
   bus?: SyncBus;
   /** Default: last-write-wins. */
   merge?: MergeEngine;
-  /** ms a StrongDistributed `set` waits for acknowledgements. Default 2000. */
+  /**
+   * ms a StrongDistributed write waits for its prepare to come back through the bus (and for its
+   * write lock) before failing with `QuorumNotReachedError`. Default 2000.
+   */
   publishTimeout?: number;
-  /** Acks a StrongDistributed `set` needs: a count or `'all'` live peers. Default `'all'`. */
+  /**
+   * Acknowledgements a StrongDistributed write needs. `'all'` (default): every live member, or the
+   * expiry of a silent member's read lease. A number `n`: at least `n` acknowledgements as well,
+   * else `QuorumNotReachedError` (nothing written).
+   */
   quorum?: number | 'all';
   /** Shared secret: bus messages are signed with HMAC-SHA256 and unsigned ones dropped. */
   secret?: string;
@@ -89,6 +96,19 @@ export interface WarpOptions {
   invalidationDelay?: number;
   /** ms between heartbeats; a peer silent for 3 intervals is considered gone. Default 1000. */
   heartbeatInterval?: number;
+  /**
+   * Read lease in ms: a node serves StrongDistributed keys from its cache only within `leaseMs` of
+   * sending a heartbeat it heard back, and a strong write waits this long (after its prepare came
+   * back) for a member that does not acknowledge. At most 2.5 heartbeat intervals. Default 2
+   * intervals.
+   */
+  leaseMs?: number;
+  /**
+   * TTL in ms of a StrongDistributed key's write lock (renewed while held). A writer stalled past it
+   * loses the lock and its write fails with `LockLostError`; peers read a key whose writer died
+   * through for this long. Default 10 000.
+   */
+  writeLockTtl?: number;
   /**
    * Turns on the versioned cache behind `history`/`getAt` (off by default: it copies every write)
    * with its bounds: `maxVersions` per key (default 10) and `maxEntries` keys, least recently used

@@ -5,8 +5,8 @@ import { InvalidOptionsError, SerializationError } from '../../../lib/warp.error
 
 const NS = 'shop';
 
-function node(nodeId: string, extra: { secret?: string; namespace?: string; maxMessageBytes?: number } = {}): BusProtocol {
-  return new BusProtocol({ namespace: extra.namespace ?? NS, nodeId, ...extra });
+function node(nodeId: string, extra: { secret?: string; namespace?: string; maxMessageBytes?: number; incarnation?: string } = {}): BusProtocol {
+  return new BusProtocol({ namespace: extra.namespace ?? NS, nodeId, incarnation: `${nodeId}-1`, ...extra });
 }
 
 /** A raw payload, as any process on the broker could publish it. */
@@ -14,7 +14,14 @@ function raw(message: unknown): Uint8Array {
   return Buffer.from(typeof message === 'string' ? message : JSON.stringify(message));
 }
 
-const valid = { v: 1, ns: NS, from: 'peer', seq: 0, kind: 'inv', body: { keys: ['a'] } };
+const valid = { v: WIRE_VERSION, ns: NS, from: 'peer', inc: 'peer-1', seq: 0, at: 1_700_000_000_000, kind: 'inv', body: { keys: ['a'] } };
+
+/** A decoded message without its send time (which is `Date.now()` at encode). */
+function withoutTime(message: BusMessage): Omit<BusMessage, 'at'> {
+  assert.equal(typeof message.at, 'number');
+  const { at: _at, ...rest } = message;
+  return rest;
+}
 
 function accepted(protocol: BusProtocol, payload: Uint8Array): BusMessage {
   const decoded = protocol.decode(payload);
@@ -35,13 +42,20 @@ describe('BusProtocol', () => {
       const b = node('b');
       const first = accepted(b, a.encode('hb', { at: 1 }));
       const second = accepted(b, a.encode('inv', { keys: ['user:1'] }));
-      assert.deepEqual(first, { v: WIRE_VERSION, ns: NS, from: 'a', seq: 0, kind: 'hb', body: { at: 1 } });
-      assert.deepEqual(second, { v: WIRE_VERSION, ns: NS, from: 'a', seq: 1, kind: 'inv', body: { keys: ['user:1'] } });
+      assert.deepEqual(withoutTime(first), { v: WIRE_VERSION, ns: NS, from: 'a', inc: 'a-1', seq: 0, kind: 'hb', body: { at: 1 } });
+      assert.deepEqual(withoutTime(second), { v: WIRE_VERSION, ns: NS, from: 'a', inc: 'a-1', seq: 1, kind: 'inv', body: { keys: ['user:1'] } });
     });
 
     it('writes plain JSON on the wire', () => {
       const wire = JSON.parse(Buffer.from(node('a').encode('hb', { at: 1 })).toString());
-      assert.deepEqual(wire, { v: 1, ns: NS, from: 'a', seq: 0, kind: 'hb', body: { at: 1 } });
+      assert.deepEqual(withoutTime(wire), { v: 2, ns: NS, from: 'a', inc: 'a-1', seq: 0, kind: 'hb', body: { at: 1 } });
+    });
+
+    it('gives each process start its own random incarnation', () => {
+      const first = new BusProtocol({ namespace: NS, nodeId: 'a' });
+      const second = new BusProtocol({ namespace: NS, nodeId: 'a' });
+      assert.match(first.incarnation, /^[0-9a-f]{16}$/);
+      assert.notEqual(first.incarnation, second.incarnation);
     });
 
     it('sends an undefined body as null', () => {
@@ -135,9 +149,22 @@ describe('BusProtocol', () => {
       assertDropped(node('b'), node('a', { namespace: 'other' }).encode('inv', {}), 'foreign-namespace');
     });
 
-    it("drops the node's own messages", () => {
+    it("drops the node's own messages, handing them back for lease timing", () => {
       const a = node('a');
-      assertDropped(a, a.encode('hb', {}), 'own');
+      const decoded = a.decode(a.encode('hb', {}));
+      assert.equal(decoded.ok, false);
+      assert.equal(!decoded.ok && decoded.reason, 'own');
+      assert.equal(!decoded.ok && decoded.reason === 'own' && decoded.message.seq, 0);
+      assert.equal(a.drops.own, 1);
+    });
+
+    it('delivers a message of another process that uses the same node id (the cluster reports it)', () => {
+      const twin = node('a', { incarnation: 'a-2' });
+      assert.equal(accepted(node('a'), twin.encode('hb', {})).inc, 'a-2');
+    });
+
+    it('drops version 1 messages, which carry no incarnation', () => {
+      assertDropped(node('b'), raw({ v: 1, ns: NS, from: 'p', seq: 0, kind: 'hb', body: {} }), 'malformed');
     });
 
     it('drops payloads over the size limit before parsing them', () => {
@@ -218,14 +245,14 @@ describe('BusProtocol', () => {
       const body = { keys: ['__proto__', 'constructor', 'prototype', 'caf\u00e9 \u2603'], my_constructor_id: 1, prototypes: 2 };
       const message = accepted(node('b'), raw({ ...valid, body }));
       assert.deepEqual(message.body, body);
-      assert.deepEqual(accepted(node('b'), raw(`{"v":1,"ns":"${NS}","from":"p","seq":0,"kind":"k","body":"\\u0041"}`)).body, 'A');
+      assert.deepEqual(accepted(node('b'), raw(`{"v":2,"ns":"${NS}","from":"p","inc":"p-1","seq":0,"at":1,"kind":"k","body":"\\u0041"}`)).body, 'A');
     });
   });
 
   describe('version tolerance', () => {
     it('accepts a newer version and ignores the fields it does not know', () => {
       const message = accepted(node('b'), raw({ ...valid, v: WIRE_VERSION + 1, trace: 'abc', priority: 3 }));
-      assert.deepEqual(message, { v: WIRE_VERSION + 1, ns: NS, from: 'peer', seq: 0, kind: 'inv', body: { keys: ['a'] } });
+      assert.deepEqual(message, { ...valid, v: WIRE_VERSION + 1 });
     });
 
     it('accepts kinds it does not know (the receiver decides what to do with them)', () => {

@@ -21,6 +21,15 @@ export interface ClusterBusFactory {
 
 const HEARTBEAT = 50;
 
+/** Records the kinds of the protocol messages a node's bus delivers on the cluster channel, until `stop()`. */
+async function recordKinds(bus: SyncBus, namespace: string): Promise<{ kinds: string[]; stop(): Promise<void> }> {
+  const kinds: string[] = [];
+  const stop = await bus.subscribe(`warp.${namespace}.sync`, (payload) => {
+    kinds.push((JSON.parse(Buffer.from(payload).toString()) as { kind: string }).kind);
+  });
+  return { kinds, stop };
+}
+
 /**
  * Multi-node behaviour of the distributed modes, run with several Warp instances in this process
  * sharing one store and one lock service, over any bus: the memory bus and each Nest transport.
@@ -48,7 +57,7 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
       }
       // Everyone knows everyone before the test starts.
       await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted), 5000);
-      return { nodes, store };
+      return { nodes, store, namespace };
     }
 
     it('converges EventualDistributed writes on every node', async () => {
@@ -89,27 +98,61 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
     });
 
     it('keeps StrongLocal writes off the bus', async () => {
-      const { nodes } = await cluster(2, [{ key: 'local', mode: Mode.StrongLocal }]);
-      await nodes[1].warp.get('local');
+      const { nodes, store, namespace } = await cluster(2, [{ key: 'local', mode: Mode.StrongLocal }]);
+      await store.set('local', 'old');
+      assert.equal(await nodes[1].warp.get('local'), 'old'); // node 1 caches it
+      const received = await recordKinds(nodes[1].bus, namespace);
       await nodes[0].warp.set('local', 'x');
-      await new Promise((r) => setTimeout(r, HEARTBEAT));
-      assert.equal(nodes[1].cache.peek('local'), undefined); // nothing cached there, nothing sent
-      assert.equal(await nodes[1].warp.get('local'), 'x'); // the store is shared
+      await new Promise((r) => setTimeout(r, HEARTBEAT / 2));
+      // Nothing reached node 1: it still serves its own copy, and no message but heartbeats arrived.
+      assert.equal(await nodes[1].warp.get('local'), 'old');
+      assert.deepEqual(received.kinds.filter((kind) => kind !== 'hb'), []);
+      await received.stop();
+      assert.equal(await store.get('local'), 'x'); // the store is shared
     });
 
-    it('rejects a StrongDistributed set with QuorumNotReachedError when a live peer cannot acknowledge, then recovers', async (t) => {
+    it('waits out the read lease of a peer that cannot acknowledge, then writes; the cut-off peer reads the new value', async (t) => {
       if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
       const { nodes } = await cluster(3, [{ key: 'acct:*', mode: Mode.StrongDistributed }], { publishTimeout: 300 });
       await nodes[0].warp.set('acct:9', 1);
       assert.equal(await nodes[2].warp.get('acct:9'), 1);
       await factory.cut(nodes[2].bus);
-      await assert.rejects(nodes[0].warp.set('acct:9', 2), QuorumNotReachedError);
-      // The cut-off node stops serving strong keys from its local tier: it reads the store.
+      const started = performance.now();
+      await nodes[0].warp.set('acct:9', 2);
+      // The writer went on only once the silent peer's lease (2 heartbeats) had provably ended.
+      assert.ok(performance.now() - started >= 2 * HEARTBEAT, `resolved after ${performance.now() - started} ms`);
+      // The cut-off node's lease is over: it reads the store, never its old copy.
       assert.equal(await nodes[2].warp.get('acct:9'), 2);
       await factory.heal!(nodes[2].bus);
       await eventually(() => nodes[0].warp.cluster.livePeers().includes('node-2') && nodes[2].warp.cluster.connected);
       await nodes[0].warp.set('acct:9', 3);
       for (const { warp } of nodes) assert.equal(await warp.get('acct:9'), 3);
+    });
+
+    it('rejects a StrongDistributed set with QuorumNotReachedError when the writer is cut off, and changes nothing', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes, store } = await cluster(2, [{ key: 'acct:*', mode: Mode.StrongDistributed }], { publishTimeout: 200 });
+      await nodes[0].warp.set('acct:7', 'before');
+      assert.equal(await nodes[1].warp.get('acct:7'), 'before');
+      await factory.cut(nodes[0].bus);
+      await assert.rejects(nodes[0].warp.set('acct:7', 'during'), QuorumNotReachedError);
+      assert.equal(await store.get('acct:7'), 'before');
+      assert.equal(await nodes[1].warp.get('acct:7'), 'before');
+      await factory.heal!(nodes[0].bus);
+      await eventually(() => nodes[0].warp.cluster.connected);
+      await nodes[0].warp.set('acct:7', 'after');
+      for (const { warp } of nodes) assert.equal(await warp.get('acct:7'), 'after');
+    });
+
+    it('rejects with QuorumNotReachedError when fewer peers than `quorum` acknowledge, and changes nothing', async (t) => {
+      if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
+      const { nodes, store } = await cluster(3, [{ key: 'q2', mode: Mode.StrongDistributed }], { publishTimeout: 300, quorum: 2 });
+      await nodes[0].warp.set('q2', 'before');
+      await factory.cut(nodes[2].bus);
+      await assert.rejects(nodes[0].warp.set('q2', 'during'), QuorumNotReachedError);
+      assert.equal(await store.get('q2'), 'before');
+      assert.equal(await nodes[1].warp.get('q2'), 'before');
+      await factory.heal!(nodes[2].bus);
     });
 
     it('drops distributed keys from the local tier after a disconnect, keeping StrongLocal ones', async (t) => {

@@ -22,7 +22,7 @@ class RecordingTransport implements Pick<Cluster, 'on' | 'publish'> {
     this.sent.push({ kind, body });
   }
   deliver(from: string, body: unknown): void {
-    this.handler!({ v: 1, ns: 'warp', from, seq: 0, kind: 'watch', body });
+    this.handler!({ v: 2, ns: 'warp', from, inc: 'i1', seq: 0, at: Date.now(), kind: 'watch', body });
   }
 }
 

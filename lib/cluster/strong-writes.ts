@@ -1,0 +1,179 @@
+import { QuorumNotReachedError } from '../warp.errors.js';
+
+/**
+ * A writer waits this much longer than `leaseMs` for a silent member: its lease and our wait run
+ * on two monotonic clocks, assumed to agree within 5 % over one lease.
+ */
+export const LEASE_CLOCK_MARGIN = 1.05;
+
+/** A prepared StrongDistributed write: every member evicted its keys and marks them pending. */
+export interface PreparedWrite {
+  readonly id: number;
+  readonly keys: readonly string[];
+  /** Peers drop the pending mark (and their local copies) and may cache the new value again. */
+  commit(): void;
+  /** The write did not happen: peers drop the pending mark. */
+  abort(): void;
+}
+
+/** What the writer side needs from the cluster. */
+export interface StrongWriteHost {
+  /** Live members (`nodeId/incarnation`) whose acknowledgement is awaited. */
+  liveMembers(): string[];
+  /** Whether this node knows every live member (it has been in the cluster for a full liveness window). */
+  admitted(): boolean;
+  /** Whether this node hears the bus and its own read lease holds. */
+  canWrite(): boolean;
+  /** Resolves `true` once `canWrite()` holds, `false` after `timeoutMs`. */
+  whenConnected(timeoutMs: number): Promise<boolean>;
+  /** Publishes a protocol message; rejects when the bus refused it. */
+  send(kind: 'prep' | 'commit' | 'abort', body: unknown): Promise<void>;
+  leaseMs: number;
+  publishTimeout: number;
+  /** Acknowledgements required besides the lease rule: 0 for quorum 'all'. */
+  minAcks: number;
+}
+
+interface Preparing {
+  keys: string[];
+  ttl: number;
+  waiting: Set<string>;
+  acked: number;
+  echoedAt?: number;
+  timer?: NodeJS.Timeout;
+  settle(error?: Error): void;
+}
+
+/**
+ * The writer's side of the StrongDistributed protocol: prepare (broadcast, acknowledgements, or
+ * the lease of a silent member provably over), then commit or abort. Writes in progress are
+ * listed in this node's heartbeats, so a node that joins meanwhile marks their keys pending too.
+ */
+export class StrongWrites {
+  private readonly preparing = new Map<number, Preparing>();
+  /** Prepared, not yet committed or aborted: id → keys and lock TTL. */
+  private readonly inProgress = new Map<number, { keys: readonly string[]; ttl: number }>();
+  private nextId = 0;
+
+  constructor(private readonly host: StrongWriteHost) {}
+
+  /**
+   * Prepares a write of `keys` whose lock lives `ttl` ms.
+   * @throws QuorumNotReachedError when the prepare cannot complete (abort already sent): nothing changed.
+   */
+  async prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
+    // Just started or reconnecting: the lease comes with the next echo of a heartbeat.
+    if (!this.host.canWrite() && !(await this.host.whenConnected(this.host.publishTimeout))) {
+      throw this.failure(keys, 'this node has lost contact with the bus or its read lease expired');
+    }
+    const id = ++this.nextId;
+    return new Promise<PreparedWrite>((resolve, reject) => {
+      const state: Preparing = {
+        keys,
+        ttl,
+        waiting: new Set(this.host.liveMembers()),
+        acked: 0,
+        settle: (error) => {
+          if (this.preparing.get(id) !== state) return;
+          clearTimeout(state.timer);
+          this.preparing.delete(id);
+          if (error !== undefined) {
+            this.finish(id, keys, 'abort');
+            reject(error);
+          } else {
+            resolve(this.prepared(id, keys));
+          }
+        },
+      };
+      this.preparing.set(id, state);
+      this.inProgress.set(id, { keys, ttl });
+      // Not unref'ed: a caller awaits this, and the process must live until it settles.
+      state.timer = setTimeout(
+        () => state.settle(this.failure(keys, `the prepare did not come back through the bus within ${this.host.publishTimeout}ms`)),
+        this.host.publishTimeout,
+      );
+      this.host.send('prep', { id, keys, ttl }).catch((error: unknown) => state.settle(this.failure(keys, `publishing the prepare failed: ${String(error)}`)));
+    });
+  }
+
+  /** This node's own prepare came back through the bus. */
+  echoed(id: number): void {
+    const state = this.preparing.get(id);
+    if (state === undefined || state.echoedAt !== undefined) return;
+    state.echoedAt = performance.now();
+    clearTimeout(state.timer);
+    if (this.ready(state)) return this.complete(state);
+    // A member that did not answer by now has not seen the prepare; its lease ends within leaseMs.
+    state.timer = setTimeout(() => this.complete(state), this.host.leaseMs * LEASE_CLOCK_MARGIN + 1);
+  }
+
+  /** `member` acknowledged prepare `id`. */
+  acknowledged(id: number, member: string): void {
+    const state = this.preparing.get(id);
+    if (state === undefined || !state.waiting.delete(member)) return;
+    state.acked++;
+    if (state.echoedAt !== undefined && this.ready(state)) this.complete(state);
+  }
+
+  /** `member` left the cluster: nobody waits for it. */
+  departed(member: string): void {
+    for (const state of this.preparing.values()) {
+      if (state.waiting.delete(member) && state.echoedAt !== undefined && this.ready(state)) this.complete(state);
+    }
+  }
+
+  /** Writes in progress, for heartbeats: `[id, key, ttl]` each, at most `limit`. */
+  listInProgress(limit: number): Array<[number, string, number]> {
+    const listed: Array<[number, string, number]> = [];
+    for (const [id, { keys, ttl }] of this.inProgress) {
+      for (const key of keys) {
+        if (listed.length === limit) return listed;
+        listed.push([id, key, ttl]);
+      }
+    }
+    return listed;
+  }
+
+  /** Rejects every prepare in flight (shutdown). */
+  close(error: Error): void {
+    for (const state of [...this.preparing.values()]) state.settle(error);
+  }
+
+  /** Every member answered, and this node knows every member there is. */
+  private ready(state: Preparing): boolean {
+    return state.waiting.size === 0 && this.host.admitted();
+  }
+
+  private complete(state: Preparing): void {
+    if (state.acked < this.host.minAcks) {
+      return state.settle(this.failure(state.keys, `${state.acked} of the ${this.host.minAcks} required acknowledgements`));
+    }
+    // The writer itself may have been cut off (or frozen) while it waited: then peers may not have
+    // heard it, and it must not persist.
+    if (!this.host.canWrite()) return state.settle(this.failure(state.keys, 'this node lost the bus or its lease while preparing'));
+    state.settle();
+  }
+
+  private prepared(id: number, keys: string[]): PreparedWrite {
+    let done = false;
+    const end = (kind: 'commit' | 'abort') => {
+      if (done) return;
+      done = true;
+      this.finish(id, keys, kind);
+    };
+    return { id, keys, commit: () => end('commit'), abort: () => end('abort') };
+  }
+
+  private finish(id: number, keys: readonly string[], kind: 'commit' | 'abort'): void {
+    this.inProgress.delete(id);
+    // A lost commit/abort only leaves peers reading through until the mark's deadline: safe.
+    this.host.send(kind, { id, keys }).catch(() => undefined);
+  }
+
+  private failure(keys: readonly string[], reason: string): QuorumNotReachedError {
+    return new QuorumNotReachedError(
+      `StrongDistributed write of "${keys[0]}" was not prepared: ${reason}. Nothing was written; retry when the cluster is reachable.`,
+      { key: keys[0] },
+    );
+  }
+}

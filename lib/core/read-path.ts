@@ -1,0 +1,316 @@
+import { LockTimeoutError, SerializationError, StoreError } from '../warp.errors.js';
+import { mayUseTiers, messageOf, type EngineContext } from './engine-context.js';
+import type { Envelope } from './envelope.js';
+import { Mode } from './mode.js';
+import type { Registration } from './registry.js';
+import type { Flight } from './singleflight.js';
+import { assertStorable } from './values.js';
+
+/** Options of one `getOrSet` call. */
+export interface GetOrSetOptions<T = unknown> {
+  /** TTL in ms for this fill, overriding the registration's. */
+  ttl?: number;
+  /**
+   * Caches the loader's result only when this returns true. Default: every result but `null`
+   * (`undefined` is never cached).
+   */
+  cacheIf?: (value: T) => boolean;
+}
+
+/** What `peekLocal` returns when the local tier cannot answer. */
+export const MISS: unique symbol = Symbol('warp:miss');
+
+/** Cross-process fill lock of `getOrSet`: renewed while the loader runs; waiters give up after 10 s. */
+const FILL_LOCK = { ttl: 10_000, waitTimeout: 10_000 } as const;
+
+/**
+ * Reads and cache-aside fills. A read never writes the store: `get` fills the tiers from the
+ * store, `getOrSet` from its loader (docs/consistency.md "Two ways to own data"). A fill is
+ * skipped when a write, invalidation or prepare of its key landed while it loaded (the stale flag
+ * of its flight), and for a StrongDistributed key this node may not cache now.
+ */
+export class ReadPath {
+  constructor(private readonly context: EngineContext) {}
+
+  async get<T>(key: string, registration: Registration): Promise<T | undefined> {
+    const { context } = this;
+    if (!mayUseTiers(context, key, registration)) return (await this.readStore(key, registration)) as T | undefined;
+    const hit = context.tiers.peek(key);
+    if (hit !== undefined) {
+      context.metrics.hit(registration.pattern);
+      return hit.value as T;
+    }
+    context.metrics.miss(registration.pattern);
+    return context.reads.run(key, (flight) => this.load(key, registration, flight) as Promise<T | undefined>);
+  }
+
+  /** The local tier's value for `key`, or `MISS`; counts a hit. The allocation-free first step of `getOrSet`. */
+  peekLocal(key: string, registration: Registration): unknown {
+    if (!mayUseTiers(this.context, key, registration)) return MISS;
+    const hit = this.context.tiers.peek(key);
+    if (hit === undefined) return MISS;
+    this.context.metrics.hit(registration.pattern);
+    return hit.value;
+  }
+
+  /** Hits from the tiers; every miss loaded by one `Store.getMany` call when the store has it. */
+  async getMany<T>(keys: readonly string[], registrations: readonly Registration[]): Promise<(T | undefined)[]> {
+    const values = new Array<T | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const value = this.peekLocal(key, registrations[i]!);
+      if (value === MISS) {
+        this.context.metrics.miss(registrations[i]!.pattern);
+        missing.push(i);
+      } else values[i] = value as T;
+    });
+    if (missing.length === 0) return values;
+    const registrationOf = new Map(missing.map((i) => [keys[i]!, registrations[i]!]));
+    const loaded = await this.context.reads.runMany(
+      missing.map((i) => keys[i]!),
+      (claimed, flights) => this.loadMany(claimed, flights, registrationOf),
+    );
+    missing.forEach((index, j) => (values[index] = loaded[j] as T | undefined));
+    return values;
+  }
+
+  /** Cache-aside: the cached value, else the loader's result, filled into the tiers (never the store). */
+  getOrSet<T>(key: string, registration: Registration, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
+    const hit = this.peekLocal(key, registration);
+    if (hit !== MISS) return Promise.resolve(hit as T);
+    this.context.metrics.miss(registration.pattern);
+    return this.context.computes.run(key, (flight) => this.compute(key, registration, loader, options, flight));
+  }
+
+  /**
+   * Cache-aside for a batch (the DataLoader case): hits from the tiers, then one `loadMissing`
+   * call with every key still missing; its results fill the tiers.
+   */
+  async getOrSetMany<T>(
+    keys: readonly string[],
+    registrations: readonly Registration[],
+    loadMissing: (missing: string[]) => Promise<ReadonlyMap<string, T>>,
+    options?: GetOrSetOptions<T>,
+  ): Promise<(T | undefined)[]> {
+    const values = new Array<T | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const value = this.peekLocal(key, registrations[i]!);
+      if (value === MISS) missing.push(i);
+      else values[i] = value as T;
+    });
+    if (missing.length === 0) return values;
+    const registrationOf = new Map(missing.map((i) => [keys[i]!, registrations[i]!]));
+    const loaded = await this.context.computes.runMany<T | undefined>(
+      missing.map((i) => keys[i]!),
+      async (claimed, flights) => {
+        const found = await this.readSharedMany(claimed, registrationOf);
+        const absent = claimed.filter((_, i) => found[i] === undefined);
+        const results = absent.length === 0 ? new Map<string, T>() : await loadMissing(absent);
+        return Promise.all(
+          claimed.map(async (key, i) => {
+            if (found[i] !== undefined) return found[i]!.value as T;
+            const value = results.get(key);
+            await this.fillComputed(key, registrationOf.get(key)!, value, options, flights[i]!);
+            return value;
+          }),
+        );
+      },
+    );
+    missing.forEach((index, j) => (values[index] = loaded[j]));
+    return values;
+  }
+
+  /** One load of `key`: the shared tier, then the store; fills the tiers unless stale. Also warmup's. */
+  async load(key: string, registration: Registration, flight: Flight<unknown>): Promise<unknown> {
+    const { context } = this;
+    const started = performance.now();
+    if (context.tiers.shared && mayUseTiers(context, key, registration)) {
+      const entry = await context.tiers.readShared(key);
+      if (entry !== undefined) {
+        this.learned(key, entry, registration, flight);
+        return entry.value;
+      }
+    }
+    let value: unknown;
+    try {
+      value = await this.readStore(key, registration);
+    } catch (error) {
+      return this.serveLastKnown(key, registration, error);
+    }
+    context.metrics.load(registration.pattern, performance.now() - started);
+    if (value !== undefined) await this.fillLoaded(key, registration, value, flight);
+    return value;
+  }
+
+  /** Reads the store, bounded by `storeTimeout`. @throws StoreError */
+  async readStore(key: string, registration?: Registration): Promise<unknown> {
+    try {
+      return await this.context.tiers.bounded(this.context.store.get(key));
+    } catch (error) {
+      this.context.metrics.storeError?.(registration?.pattern ?? this.context.registry.resolve(key)?.pattern ?? 'unregistered', 'read');
+      throw new StoreError(`Store read of "${key}" failed: ${messageOf(error)}`, { key, cause: error });
+    }
+  }
+
+  private async loadMany(keys: string[], flights: Flight<unknown>[], registrationOf: ReadonlyMap<string, Registration>): Promise<unknown[]> {
+    const { context } = this;
+    const found = await this.readSharedMany(keys, registrationOf);
+    const absent = keys.filter((_, i) => found[i] === undefined);
+    let stored: unknown[] = [];
+    if (absent.length > 0) {
+      try {
+        stored = await this.readStoreMany(absent);
+      } catch (error) {
+        // Fail-safe answers key by key; any key without one fails the batch.
+        stored = absent.map((key) => this.serveLastKnown(key, registrationOf.get(key)!, error));
+      }
+    }
+    let next = 0;
+    return Promise.all(
+      keys.map(async (key, i) => {
+        const registration = registrationOf.get(key)!;
+        const entry = found[i];
+        if (entry !== undefined) {
+          this.learned(key, entry, registration, flights[i]!);
+          return entry.value;
+        }
+        const value = stored[next++];
+        if (value !== undefined) await this.fillLoaded(key, registration, value, flights[i]!);
+        return value;
+      }),
+    );
+  }
+
+  /** Shared-tier entries of the keys this node may read there (`undefined` for the others). */
+  private readSharedMany(keys: readonly string[], registrationOf: ReadonlyMap<string, Registration>): Promise<(Envelope | undefined)[]> {
+    const { context } = this;
+    if (!context.tiers.shared) return Promise.resolve(keys.map(() => undefined));
+    return Promise.all(keys.map((key) => (mayUseTiers(context, key, registrationOf.get(key)!) ? context.tiers.readShared(key) : undefined)));
+  }
+
+  private async readStoreMany(keys: string[]): Promise<unknown[]> {
+    const { store, tiers } = this.context;
+    if (store.getMany === undefined) return Promise.all(keys.map((key) => this.readStore(key)));
+    try {
+      return await tiers.bounded(store.getMany(keys));
+    } catch (error) {
+      throw new StoreError(`Store read of ${keys.length} keys ("${keys[0]}", ...) failed: ${messageOf(error)}`, { key: keys[0], cause: error });
+    }
+  }
+
+  /** A timestamped shared-tier entry is a writer's version this node learns about; fills (ts 0) are not. */
+  private learned(key: string, entry: Envelope, registration: Registration, flight: Flight<unknown>): void {
+    if (entry.ts > 0) this.context.versions?.record(key, entry);
+    if (!flight.stale) this.context.lastKnown?.remember(key, entry.value, registration.ttl);
+  }
+
+  private async fillLoaded(key: string, registration: Registration, value: unknown, flight: Flight<unknown>): Promise<void> {
+    const { context } = this;
+    if (flight.stale || !mayUseTiers(context, key, registration)) {
+      context.metrics.staleFillsDiscarded(registration.pattern);
+      return;
+    }
+    // Only a value still current is worth serving in a later outage.
+    context.lastKnown?.remember(key, value, registration.ttl);
+    // A fill carries ts 0: it is what the store held, older than any write.
+    await context.tiers.fill(key, { value, ts: 0, origin: context.nodeId }, registration.ttl, registration.mode === Mode.EventualDistributed);
+  }
+
+  private async compute<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
+  ): Promise<T> {
+    const { context } = this;
+    const cacheable = mayUseTiers(context, key, registration);
+    if (cacheable && context.tiers.shared) {
+      const entry = await context.tiers.readShared(key);
+      if (entry !== undefined) return entry.value as T;
+      return this.computeAcrossProcesses(key, registration, loader, options, flight);
+    }
+    return this.computeHere(key, registration, loader, options, flight);
+  }
+
+  /**
+   * With a shared cache tier, processes take a fill lock per key so one loader runs cluster-wide:
+   * a waiter that gets the lock finds the winner's value in the shared tier. A waiter that times
+   * out loads on its own rather than fail.
+   */
+  private async computeAcrossProcesses<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
+  ): Promise<T> {
+    const { context } = this;
+    const lock = await context.locks.acquire(`${context.namespace}:fill:${key}`, FILL_LOCK).catch((error: unknown) => {
+      if (error instanceof LockTimeoutError) return undefined;
+      throw error;
+    });
+    try {
+      if (lock !== undefined) {
+        const entry = await context.tiers.readShared(key);
+        if (entry !== undefined) return entry.value as T;
+      }
+      return await this.computeHere(key, registration, loader, options, flight);
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
+
+  private async computeHere<T>(
+    key: string,
+    registration: Registration,
+    loader: () => Promise<T> | T,
+    options: GetOrSetOptions<T> | undefined,
+    flight: Flight<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    const value = await loader();
+    this.context.metrics.load(registration.pattern, performance.now() - started);
+    await this.fillComputed(key, registration, value, options, flight);
+    return value;
+  }
+
+  /**
+   * Fills a loader's result. `undefined` is never cached and `null` only when `cacheIf` accepts
+   * it; a value the codec cannot round-trip is not cached (logged), and the caller still gets it.
+   */
+  private async fillComputed<T>(key: string, registration: Registration, value: T | undefined, options: GetOrSetOptions<T> | undefined, flight: Flight<unknown>): Promise<void> {
+    const { context } = this;
+    if (value === undefined) return;
+    const cacheIf = options?.cacheIf;
+    if (cacheIf === undefined ? value === null : !cacheIf(value)) return;
+    if (flight.stale || !mayUseTiers(context, key, registration)) {
+      // A write or invalidation landed while the loader ran: its value is newer than the loader's.
+      context.metrics.staleFillsDiscarded(registration.pattern);
+      return;
+    }
+    try {
+      assertStorable(key, value);
+    } catch (error) {
+      if (!(error instanceof SerializationError)) throw error;
+      context.logger.warn(`Warp: the value loaded for "${key}" was returned but not cached: ${error.message}`);
+      return;
+    }
+    const entry = { value, ts: 0, origin: context.nodeId };
+    await context.tiers.fill(key, entry, options?.ttl ?? registration.ttl, registration.mode === Mode.EventualDistributed);
+  }
+
+  /**
+   * A failed store read on the miss path: the last known value when fail-safe allows it (counted),
+   * else the `StoreError`. StrongDistributed keys never get a stale value.
+   */
+  private serveLastKnown(key: string, registration: Registration, error: unknown): unknown {
+    const { lastKnown, metrics } = this.context;
+    if (lastKnown === undefined || registration.mode === Mode.StrongDistributed) throw error;
+    const known = lastKnown.recall(key);
+    if (known === undefined) throw error;
+    metrics.failSafeServed(registration.pattern);
+    return known.value;
+  }
+}

@@ -1,0 +1,264 @@
+import type { LockHandle } from '../lock/locker.interface.js';
+import { InvalidOptionsError, LockLostError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
+import { messageOf, type EngineContext } from './engine-context.js';
+import type { Envelope } from './envelope.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { Mode } from './mode.js';
+import type { Registration } from './registry.js';
+import { assertStorable } from './values.js';
+import { WritesInFlight } from './write-guards.js';
+
+/** What one write does once its key is locked (and, for StrongDistributed, prepared). */
+interface WriteBody<R> {
+  /** Persists (or runs the decorated method) and returns what the caches must hold afterwards. */
+  run(fence: bigint | undefined, assertHeld: () => void): Promise<{ result: R; entry?: Envelope }>;
+  /** TTL of the cached entry. */
+  ttl: number;
+  /** The write removes the key (peers also forget fail-safe values). */
+  drops: boolean;
+}
+
+/** Code a store uses to refuse a write whose fencing token is older than one it accepted. */
+const FENCE_REJECTED = 'E_WARP_FENCE_REJECTED';
+
+/**
+ * Writes: `set` and `delete` are write-through (the store first), `put` and `evict` are the
+ * decorators' cache-aside writes (the decorated method persists). Writes of a key are serialized
+ * per process; StrongDistributed writes run the cluster protocol under the key's write lock:
+ * prepare → persist with the lock's fencing token → tiers → commit (docs/consistency.md). A write
+ * that fails before persisting changes nothing; a failed store write leaves no cache entry and
+ * no broadcast behind.
+ */
+export class WritePath {
+  private readonly mutex = new KeyedMutex();
+  private readonly inFlight = new WritesInFlight();
+
+  constructor(private readonly context: EngineContext) {}
+
+  /** Write-through: merge, persist, tiers, propagate by mode. */
+  set(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+    return this.write(key, registration, {
+      ttl,
+      drops: false,
+      run: async (fence, assertHeld) => {
+        const entry = await this.merged(key, registration, value);
+        assertHeld();
+        await this.writeStore(key, registration, entry.value, fence);
+        return { result: undefined, entry };
+      },
+    });
+  }
+
+  /** Write-through delete: the store, then every tier, everywhere by mode. */
+  delete(key: string, registration: Registration): Promise<void> {
+    const { store } = this.context;
+    if (store.delete === undefined) {
+      return Promise.reject(new InvalidOptionsError(`Cannot delete "${key}": the store has no delete() method`, { key }));
+    }
+    return this.write(key, registration, {
+      ttl: 0,
+      drops: true,
+      run: async (fence, assertHeld) => {
+        assertHeld();
+        try {
+          await store.delete!(key, fence === undefined ? undefined : { fence });
+        } catch (error) {
+          throw this.storeFailure(key, registration, error);
+        }
+        return { result: undefined };
+      },
+    });
+  }
+
+  /**
+   * `@WarpPut`: runs `method` (which persists), then puts its result in the tiers and propagates
+   * by mode; a result of `undefined` evicts instead. StrongDistributed: inside the protocol.
+   */
+  put<R>(key: string, registration: Registration, method: () => Promise<R>): Promise<R> {
+    return this.write(key, registration, {
+      ttl: registration.ttl,
+      drops: false,
+      run: async (_fence, assertHeld) => {
+        assertHeld();
+        const result = await method();
+        if (result === undefined) return { result };
+        try {
+          assertStorable(key, result);
+        } catch (error) {
+          if (!(error instanceof SerializationError)) throw error;
+          this.context.logger.warn(`Warp: @WarpPut result for "${key}" was not cached: ${error.message}`);
+          return { result };
+        }
+        return { result, entry: { value: result, ts: this.context.clock.now(), origin: this.context.nodeId } };
+      },
+    });
+  }
+
+  /** `@WarpEvict`: runs `method`, then drops the key everywhere by mode. StrongDistributed: inside the protocol. */
+  evict<R>(key: string, registration: Registration, method: () => Promise<R>): Promise<R> {
+    return this.write(key, registration, {
+      ttl: 0,
+      drops: true,
+      run: async (_fence, assertHeld) => {
+        assertHeld();
+        return { result: await method() };
+      },
+    });
+  }
+
+  /**
+   * Drops a key from the tiers here and, by mode, on every peer (StrongDistributed: acknowledged).
+   * The store is untouched.
+   */
+  async invalidate(key: string, registration: Registration): Promise<void> {
+    const { context } = this;
+    context.lastKnown?.forget(key);
+    try {
+      await context.tiers.drop(key, true);
+    } finally {
+      // Peers hear of it even when the shared tier is down: their local copies must go.
+      if (registration.mode === Mode.EventualDistributed) context.cluster.invalidateSoon(key, true);
+      else if (registration.mode === Mode.StrongDistributed) await context.cluster.invalidateAcknowledged([key]);
+    }
+  }
+
+  /** Resolves once every write running or queued now has finished (shutdown). */
+  idle(): Promise<void> {
+    return this.mutex.idle();
+  }
+
+  /** A peer's newer write of these keys arrived: local writes of them in flight must not cache their value. */
+  overtake(keys: readonly string[]): void {
+    for (const key of keys) this.inFlight.overtake(key);
+  }
+
+  private write<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
+    return this.mutex.run(key, () =>
+      registration.mode === Mode.StrongDistributed ? this.writeStrong(key, registration, body) : this.writeLocal(key, registration, body),
+    );
+  }
+
+  /** StrongLocal and EventualDistributed: run, then the tiers (unless a peer's newer write overtook it), then propagate. */
+  private async writeLocal<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
+    const { context } = this;
+    const ticket = this.inFlight.begin(key);
+    try {
+      const { result, entry } = await body.run(undefined, noop);
+      const tracked = registration.mode === Mode.EventualDistributed;
+      if (entry === undefined || ticket.overtaken) {
+        // Overtaken: a peer wrote the key while this write was in flight, and which of the two the
+        // store kept last is unknown here. Dropping both tiers is right either way.
+        if (entry !== undefined) context.metrics.staleFillsDiscarded(registration.pattern);
+        await context.tiers.drop(key);
+      } else {
+        context.tiers.markStale([key]);
+        await context.tiers.put(key, entry, body.ttl, tracked);
+      }
+      this.recorded(key, registration, entry, body);
+      if (tracked) context.cluster.invalidateSoon(key, body.drops);
+      return result;
+    } finally {
+      this.inFlight.end(key, ticket);
+    }
+  }
+
+  /**
+   * StrongDistributed: the key's write lock (fencing token), prepare (every member evicted and
+   * marks the key pending), persist, tiers, commit. Fails before persisting → abort, nothing changed.
+   */
+  private async writeStrong<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
+    const { context } = this;
+    const lockTtl = context.options.writeLockTtl;
+    const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: context.options.publishTimeout });
+    try {
+      const prepared = await context.cluster.prepare([key], lockTtl);
+      let outcome: { result: R; entry?: Envelope };
+      try {
+        // Every reader now reads through: drop the copies a reader could still meet afterwards.
+        await context.tiers.drop(key);
+        outcome = await body.run(BigInt(lock.fencingToken), () => assertHeld(lock, key));
+      } catch (error) {
+        prepared.abort();
+        throw error;
+      }
+      context.tiers.markStale([key]);
+      if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
+      this.recorded(key, registration, outcome.entry, body);
+      prepared.commit();
+      return outcome.result;
+    } finally {
+      // Not awaited: the write is complete, and this node's next write of the key queues behind
+      // the release on the same connection anyway. Saves a round trip per strong write.
+      lock.release().catch((error: unknown) => context.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
+    }
+  }
+
+  private recorded(key: string, registration: Registration, entry: Envelope | undefined, body: WriteBody<unknown>): void {
+    const { context } = this;
+    if (entry === undefined) {
+      if (body.drops) context.lastKnown?.forget(key);
+      return;
+    }
+    context.lastKnown?.remember(key, entry.value, body.ttl);
+    context.versions?.record(key, entry);
+    context.metrics.set(registration.pattern);
+  }
+
+  /** The value to persist: `value` stamped now, merged with the current one when the registration merges. */
+  private async merged(key: string, registration: Registration, value: unknown): Promise<Envelope> {
+    const { context } = this;
+    const next: Envelope = { value, ts: context.clock.now(), origin: context.nodeId };
+    if (!context.mergeEngine.needsCurrent(registration.merge)) return next;
+    return context.mergeEngine.merge(key, await this.current(key, registration), next, registration.merge);
+  }
+
+  /**
+   * The current value for a merge. StrongDistributed reads the store, the one copy a pending or
+   * orphaned write cannot have made stale; the other modes read through L1, L2, then the store.
+   */
+  private async current(key: string, registration: Registration): Promise<Envelope | undefined> {
+    const { context } = this;
+    if (registration.mode !== Mode.StrongDistributed) {
+      const local = context.tiers.peek(key);
+      if (local !== undefined) return local;
+      if (context.tiers.shared) {
+        const shared = await context.tiers.readShared(key);
+        if (shared !== undefined) return shared;
+      }
+    }
+    let stored: unknown;
+    try {
+      stored = await context.tiers.bounded(context.store.get(key));
+    } catch (error) {
+      throw new StoreError(`Store read of "${key}" (the current value to merge with) failed: ${messageOf(error)}`, { key, cause: error });
+    }
+    return stored === undefined ? undefined : { value: stored, ts: 0, origin: '' };
+  }
+
+  private async writeStore(key: string, registration: Registration, value: unknown, fence: bigint | undefined): Promise<void> {
+    try {
+      await (fence === undefined ? this.context.store.set(key, value) : this.context.store.set(key, value, { fence }));
+    } catch (error) {
+      throw this.storeFailure(key, registration, error);
+    }
+  }
+
+  private storeFailure(key: string, registration: Registration, error: unknown): WarpError {
+    if (error instanceof SerializationError) return error;
+    if ((error as { code?: unknown } | null)?.code === FENCE_REJECTED) {
+      return new LockLostError(`StrongDistributed write of "${key}" was refused by the store: a newer lock holder wrote it first`, { key, cause: error });
+    }
+    this.context.metrics.storeError?.(registration.pattern, 'write');
+    return new StoreError(`Store write of "${key}" failed; the cache and peers were left untouched: ${messageOf(error)}`, { key, cause: error });
+  }
+}
+
+function assertHeld(lock: LockHandle, key: string): void {
+  if (lock.lost) {
+    throw new LockLostError(`StrongDistributed write of "${key}" lost its write lock before persisting (a stall longer than its TTL?); nothing was written`, {
+      key,
+    });
+  }
+}
+
+function noop(): void {}
