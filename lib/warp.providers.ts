@@ -7,7 +7,7 @@ import { MemoryCache } from './cache/memory.cache.js';
 import { Warp } from './core/warp.js';
 import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
 import { Locker } from './lock/locker.interface.js';
-import { defaultLocker } from './lock/default-locker.js';
+import { defaultLockerAsync } from './lock/default-locker.js';
 import { MergeEngine } from './merge/merge.engine.js';
 import { MemoryStore } from './store/memory.store.js';
 import { Store } from './store/store.interface.js';
@@ -43,7 +43,7 @@ export const warpProviders: Provider[] = [
   { provide: MergeEngine, useFactory: (o: WarpModuleOptions) => o.merge ?? new MergeEngine(), inject: [WARP_MODULE_OPTIONS] },
   {
     provide: Locker,
-    useFactory: (o: WarpModuleOptions, cache: Cache, store: Store, bus: SyncBus) => o.locks ?? defaultLocker({ cache, store, bus }),
+    useFactory: (o: WarpModuleOptions, cache: Cache, store: Store, bus: SyncBus) => o.locks ?? defaultLockerAsync({ cache, store, bus }),
     inject: [WARP_MODULE_OPTIONS, Cache, Store, SyncBus],
   },
   {

@@ -1,4 +1,5 @@
 import { BusError } from '../warp.errors.js';
+import { MemoryLocker } from '../lock/memory.locker.js';
 import { BaseSyncBus } from './base-sync-bus.js';
 
 interface Delivery {
@@ -13,6 +14,8 @@ interface Delivery {
  * `publish`, and lets I/O run between batches even when handlers publish in reply.
  */
 export class MemoryBusHub {
+  /** The lock service of the nodes on this bus: one process, so one in-memory locker serves them all. */
+  readonly locker = new MemoryLocker();
   private readonly nodes = new Set<MemoryBusNode>();
   private queue: Delivery[] = [];
   private scheduled = false;
@@ -73,6 +76,14 @@ export class MemoryBusNode extends BaseSyncBus {
   /** @internal Use `new MemoryBus()` and `bus.node()`. */
   constructor(protected readonly hub: MemoryBusHub) {
     super('MemoryBus node');
+  }
+
+  /**
+   * @internal The locker every node of this bus shares (the default `locks` of a Warp on a
+   * MemoryBus), so StrongDistributed writes are serialized across the in-process cluster.
+   */
+  get sharedLocker(): MemoryLocker {
+    return this.hub.locker;
   }
 
   /** Joins the bus; `connected` is then true while the link is up. Idempotent. @throws BusError once closed. */

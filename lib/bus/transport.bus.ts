@@ -51,6 +51,27 @@ export function isTransportBusOptions(value: unknown): value is TransportBusOpti
 /** `Transport` enum values of `@nestjs/microservices`, which is loaded only when a bus connects. */
 const SUPPORTED_TRANSPORTS: Record<number, string> = { 1: 'REDIS', 2: 'NATS', 3: 'MQTT' };
 
+interface PacketDeserializer {
+  deserialize(value: unknown, options?: Record<string, unknown>): unknown;
+}
+
+/**
+ * Makes every incoming packet an event: a frame carrying an `id` would make Nest's server
+ * publish a reply on `<channel>.reply`, so anyone able to publish on the bus could make every node
+ * answer (a reflection). The bus only ever emits events; requests are not ours.
+ */
+function eventsOnly(server: AnyServer): AnyServer {
+  const target = server as unknown as { deserializer: PacketDeserializer };
+  const inner = target.deserializer;
+  target.deserializer = {
+    async deserialize(value, options) {
+      const packet = (await inner.deserialize(value, options)) as { pattern?: unknown; data?: unknown };
+      return { pattern: packet?.pattern, data: packet?.data };
+    },
+  };
+  return server;
+}
+
 /** Nest's Redis transport gives up after the first drop unless told otherwise: a bus must not. */
 const REDIS_RECONNECT = { retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 };
 /** nats.js stops after 10 attempts by default; -1 keeps trying, as a bus must. */
@@ -186,6 +207,11 @@ export class TransportBus extends BaseSyncBus {
   private serverStatusCount = 0;
 
   /** @throws InvalidOptionsError when `transport` is not Redis, NATS or MQTT. */
+  /** The transport options this bus was built from (the default locker reads a Redis transport's). */
+  get transportOptions(): TransportBusOptions {
+    return this.options;
+  }
+
   constructor(private readonly options: TransportBusOptions) {
     super('TransportBus');
     if (!isTransportBusOptions(options) || !(Number(options.transport) in SUPPORTED_TRANSPORTS)) {
@@ -280,6 +306,10 @@ export class TransportBus extends BaseSyncBus {
   }
 
   private createServer(microservices: MicroservicesModule): AnyServer {
+    return eventsOnly(this.createTransportServer(microservices));
+  }
+
+  private createTransportServer(microservices: MicroservicesModule): AnyServer {
     const { ServerRedis, ServerNats, ServerMqtt, Transport: T } = microservices;
     const options = (this.options.options ?? {}) as Record<string, unknown>;
     switch (this.options.transport as Transport) {

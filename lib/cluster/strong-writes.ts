@@ -22,10 +22,13 @@ export interface StrongWriteHost {
   liveMembers(): string[];
   /** Whether this node knows every live member (it has been in the cluster for a full liveness window). */
   admitted(): boolean;
-  /** Whether this node hears the bus and its own read lease holds. */
+  /**
+   * Whether this node's transport is up and it has heard its own heartbeat since (the prepare's
+   * own echo then proves the bus carries it; acknowledgements or lease expiry do the rest).
+   */
   canWrite(): boolean;
   /** Resolves `true` once `canWrite()` holds, `false` after `timeoutMs`. */
-  whenConnected(timeoutMs: number): Promise<boolean>;
+  whenWritable(timeoutMs: number): Promise<boolean>;
   /** Publishes a protocol message; rejects when the bus refused it. */
   send(kind: 'prep' | 'commit' | 'abort', body: unknown): Promise<void>;
   leaseMs: number;
@@ -63,8 +66,8 @@ export class StrongWrites {
    */
   async prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
     // Just started or reconnecting: the lease comes with the next echo of a heartbeat.
-    if (!this.host.canWrite() && !(await this.host.whenConnected(this.host.publishTimeout))) {
-      throw this.failure(keys, 'this node has lost contact with the bus or its read lease expired');
+    if (!this.host.canWrite() && !(await this.host.whenWritable(this.host.publishTimeout))) {
+      throw this.failure(keys, 'this node has lost contact with the bus');
     }
     const id = ++this.nextId;
     return new Promise<PreparedWrite>((resolve, reject) => {
@@ -148,9 +151,10 @@ export class StrongWrites {
     if (state.acked < this.host.minAcks) {
       return state.settle(this.failure(state.keys, `${state.acked} of the ${this.host.minAcks} required acknowledgements`));
     }
-    // The writer itself may have been cut off (or frozen) while it waited: then peers may not have
-    // heard it, and it must not persist.
-    if (!this.host.canWrite()) return state.settle(this.failure(state.keys, 'this node lost the bus or its lease while preparing'));
+    // The transport dropped while waiting: acknowledgements may have been lost with it, and the
+    // reconnection flushed this node's view. (A stall is harmless here: the write lock, checked
+    // before persisting, bounds it.)
+    if (!this.host.canWrite()) return state.settle(this.failure(state.keys, 'this node lost the bus while preparing'));
     state.settle();
   }
 

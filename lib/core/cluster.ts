@@ -106,6 +106,8 @@ export class Cluster {
    * it may not know.
    */
   private admittedAt = Infinity;
+  /** An own heartbeat came back since the transport last came up. */
+  private echoedSinceUp = false;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -123,8 +125,8 @@ export class Cluster {
     this.strong = new StrongWrites({
       liveMembers: () => this.peers.liveMembers(),
       admitted: () => this.admitted,
-      canWrite: () => this.connected,
-      whenConnected: (timeoutMs) => this.whenConnected(timeoutMs),
+      canWrite: () => this.writable,
+      whenWritable: (timeoutMs) => this.whenConnected(timeoutMs).then(() => this.writable),
       send: (kind, body) => this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)),
       leaseMs: options.leaseMs,
       publishTimeout: options.publishTimeout,
@@ -152,6 +154,11 @@ export class Cluster {
   /** Whether this node is in contact with the bus and its read lease (its own heartbeats echoing) holds. */
   get connected(): boolean {
     return this.transportUp && !this.closed && this.lease.valid;
+  }
+
+  /** Whether this node may start a StrongDistributed write: transport up and heard itself since (see StrongWriteHost). */
+  private get writable(): boolean {
+    return this.transportUp && !this.closed && !this.closing && this.echoedSinceUp;
   }
 
   /** Whether this node may serve (and fill) `key`, a StrongDistributed key, from its cache tiers now. */
@@ -349,6 +356,7 @@ export class Cluster {
     if (message.kind === MessageKind.Heartbeat) {
       const renewal = this.lease.echoed(message.seq);
       if (renewal === 'unknown') return;
+      this.echoedSinceUp = true;
       if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.liveWindow;
       if (renewal === 'lapsed') {
         if (this.leaseState === 'lost') this.options.logger.warn('Warp: own heartbeats echo through the bus again; serving distributed keys from the cache again');
@@ -423,6 +431,7 @@ export class Cluster {
     if (up === this.transportUp) return;
     this.transportUp = up;
     this.admittedAt = Infinity;
+    this.echoedSinceUp = false;
     this.lease.revoke();
     this.listener.onPossiblyMissedInvalidations();
     if (up) {

@@ -10,7 +10,7 @@ import type { WarpOptions } from '../interfaces/warp-options.interface.js';
 import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.js';
 import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
 import { withLock } from '../lock/with-lock.js';
-import { defaultLocker } from '../lock/default-locker.js';
+import { assertClusterWideLocks, defaultLocker } from '../lock/default-locker.js';
 import { LeaseManager, type Lease } from '../lease/lease-manager.js';
 import { VersionedCache, type Versioned } from '../versioned/versioned-cache.js';
 import { WatchBus, type WatchOptions } from '../watch/watch-bus.js';
@@ -191,6 +191,7 @@ export class Warp {
     if (this.state === 'closed') return Promise.reject(new WarpClosedError('Warp is closed'));
     this.startPromise ??= (async () => {
       this.state = 'starting';
+      assertClusterWideLocks(this.locker, this.registry.all().some((r) => r.mode !== Mode.StrongLocal));
       await this.cluster.start();
       this.validator.start();
       // close() may have run while the cluster was starting: it wins.
@@ -202,9 +203,10 @@ export class Warp {
   /**
    * Registers a key or `*` pattern with its consistency mode, TTL and merge function. A later
    * registration of the same key or pattern replaces the earlier one.
-   * @throws InvalidKeyError, InvalidOptionsError
+   * @throws InvalidKeyError, InvalidOptionsError (also: a distributed key with no cluster-wide locker)
    */
   register(keyOrPattern: string, mode: Mode, options?: RegisterOptions): Registration {
+    if (this.state !== 'new') assertClusterWideLocks(this.locker, mode !== Mode.StrongLocal);
     return this.registry.register(keyOrPattern, mode, options, this.options.defaultTtl);
   }
 

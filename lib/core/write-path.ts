@@ -169,7 +169,8 @@ export class WritePath {
   private async writeStrong<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
     const { context } = this;
     const lockTtl = context.options.writeLockTtl;
-    const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: context.options.publishTimeout });
+    // Contended writers queue for up to one lock lifetime: a holder finishes (or loses the lock) by then.
+    const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: lockTtl });
     try {
       const prepared = await context.cluster.prepare([key], lockTtl);
       let outcome: { result: R; entry?: Envelope };

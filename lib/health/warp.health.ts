@@ -66,6 +66,8 @@ export class WarpHealthIndicator {
     if (!connected) problems.push('not connected to the cluster bus');
     if (members < (options.minMembers ?? 1)) problems.push(`${members} live members, fewer than ${options.minMembers}`);
     if (unreachable.length > 0) problems.push(`Redis unreachable: ${unreachable.join('; ')}`);
+    const duplicates = cluster.duplicateNodeIds();
+    if (duplicates.length > 0) problems.push(`node id used by two live processes: ${duplicates.join(', ')}`);
     return {
       nodeId,
       bus: connected ? 'connected' : 'disconnected',

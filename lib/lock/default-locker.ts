@@ -1,8 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
+import { MemoryBusNode } from '../bus/memory.bus.js';
 import type { SyncBus } from '../bus/sync-bus.interface.js';
+import { TransportBus } from '../bus/transport.bus.js';
 import type { Cache } from '../cache/cache.interface.js';
 import type { Store } from '../store/store.interface.js';
-import type { Locker } from './locker.interface.js';
+import { InvalidOptionsError } from '../warp.errors.js';
+import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
 import { MemoryLocker } from './memory.locker.js';
 import { RedisLocker } from './redis.locker.js';
 
@@ -10,6 +13,20 @@ import { RedisLocker } from './redis.locker.js';
 interface RedisBacked {
   readonly redis: Redis | Cluster;
 }
+
+/** What the default locker is derived from. */
+export interface LockerSources {
+  cache?: Cache;
+  store?: Store;
+  bus?: SyncBus;
+}
+
+/** `Transport.REDIS` of `@nestjs/microservices`, which is loaded only when needed. */
+const NEST_REDIS_TRANSPORT = 1;
+/** Options of Nest's Redis transport that are not ioredis options. */
+const NEST_ONLY_OPTIONS = new Set(['retryAttempts', 'retryDelay', 'wildcards', 'serializer', 'deserializer']);
+
+const processLocal = new WeakSet<Locker>();
 
 function redisOf(component: unknown): Redis | Cluster | undefined {
   if (component === null || typeof component !== 'object') return undefined;
@@ -20,12 +37,74 @@ function redisOf(component: unknown): Redis | Cluster | undefined {
 }
 
 /**
- * The locker used when the `locks` option is absent: a `RedisLocker` on the client of the first
- * Redis-backed component (cache, then store, then bus), so StrongDistributed writes, `@WarpLock`
- * and the `getOrSet` fill lock are cluster-wide as soon as Redis is in play; otherwise a
- * `MemoryLocker` (one process). A bus given as Nest transport options lends no client.
+ * The locker used when the `locks` option is absent, cluster-wide whenever it can be:
+ * - a `RedisLocker` on the client of the first Redis-backed component (cache, then store, then bus);
+ * - on a `MemoryBus`, the one locker all the bus's nodes share (they live in one process);
+ * - otherwise a `MemoryLocker` marked process-local: `assertClusterWideLocks` refuses it as soon
+ *   as a distributed key is registered, so strong writes are never silently serialized per process.
+ * `defaultLockerAsync` also derives one from a Redis transport bus.
  */
-export function defaultLocker(components: { cache?: Cache; store?: Store; bus?: SyncBus }): Locker {
-  const client = redisOf(components.cache) ?? redisOf(components.store) ?? redisOf(components.bus);
-  return client === undefined ? new MemoryLocker() : new RedisLocker(client);
+export function defaultLocker(sources: LockerSources): Locker {
+  const client = redisOf(sources.cache) ?? redisOf(sources.store) ?? redisOf(sources.bus);
+  if (client !== undefined) return new RedisLocker(client);
+  if (sources.bus instanceof MemoryBusNode) return new BorrowedLocker(sources.bus.sharedLocker);
+  const fallback = new MemoryLocker();
+  processLocal.add(fallback);
+  return fallback;
+}
+
+/**
+ * `defaultLocker`, and for a bus on Nest's Redis transport a `RedisLocker` on a connection of its
+ * own (same host and credentials), which Warp closes at shutdown.
+ */
+export async function defaultLockerAsync(sources: LockerSources): Promise<Locker> {
+  const locker = defaultLocker(sources);
+  const transport = sources.bus instanceof TransportBus ? sources.bus.transportOptions : undefined;
+  if (!processLocal.has(locker) || transport === undefined || Number(transport.transport) !== NEST_REDIS_TRANSPORT) return locker;
+  const { Redis: RedisClient } = await import('ioredis');
+  const options = Object.fromEntries(Object.entries(transport.options ?? {}).filter(([name]) => !NEST_ONLY_OPTIONS.has(name)));
+  const client = new RedisClient({ ...options, connectionName: 'warp-locks', maxRetriesPerRequest: 2 });
+  // An unreachable Redis surfaces as LockTimeoutError on acquisition; ioredis must not crash the app.
+  client.on('error', () => undefined);
+  return new OwnedClientLocker(new RedisLocker(client), client);
+}
+
+/**
+ * @throws InvalidOptionsError when distributed keys exist but the locker serializes one process
+ * only (no Redis client, no MemoryBus, no `locks` option).
+ */
+export function assertClusterWideLocks(locker: Locker, hasDistributedKey: boolean): void {
+  if (!hasDistributedKey || !processLocal.has(locker)) return;
+  throw new InvalidOptionsError(
+    'Distributed keys need cluster-wide locks, and none can be derived from these options (no Redis cache, store, bus or ' +
+      'Redis transport): set the "locks" option, e.g. locks: new RedisLocker(redis), or a NATS-backed Locker of your own',
+  );
+}
+
+/** The shared locker of a MemoryBus, seen by one node: closing the node leaves it to the others. */
+class BorrowedLocker implements Locker {
+  constructor(private readonly inner: Locker) {}
+
+  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+    return this.inner.acquire(name, options);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A locker on a Redis connection Warp opened itself: closing it closes the connection too. */
+class OwnedClientLocker implements Locker {
+  constructor(
+    private readonly inner: Locker,
+    private readonly client: Redis,
+  ) {}
+
+  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+    return this.inner.acquire(name, options);
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    this.client.disconnect();
+  }
 }

@@ -48,11 +48,11 @@ for (const busKind of ['redis', 'transport'] as const) {
       assert.deepEqual(seen, [6, 6, 6]);
     });
 
-    it('rejects a StrongDistributed set with QuorumNotReachedError while a peer is frozen, and recovers after SIGCONT', async () => {
+    it('waits out the lease of a frozen peer, writes, and the thawed peer serves the new value', async () => {
       await nodes[0].call('set', 'st:2', 'before');
       assert.equal(await nodes[2].call('get', 'st:2'), 'before');
       nodes[2].signal('SIGSTOP');
-      await assert.rejects(nodes[0].call('set', 'st:2', 'during'), { name: 'QuorumNotReachedError' });
+      await nodes[0].call('set', 'st:2', 'during');
       nodes[2].signal('SIGCONT');
       // The thawed node must not serve the value it cached before the freeze.
       await eventually(async () => (await nodes[2].call('get', 'st:2')) === 'during', 10_000);

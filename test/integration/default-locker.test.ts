@@ -6,7 +6,10 @@ import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
 import { TieredCache } from '../../lib/cache/tiered.cache.js';
-import { defaultLocker } from '../../lib/lock/default-locker.js';
+import { Transport } from '@nestjs/microservices';
+import { TransportBus } from '../../lib/bus/transport.bus.js';
+import { assertClusterWideLocks, defaultLocker, defaultLockerAsync } from '../../lib/lock/default-locker.js';
+import { LockTimeoutError } from '../../lib/warp.errors.js';
 import { MemoryLocker } from '../../lib/lock/memory.locker.js';
 import { RedisLocker } from '../../lib/lock/redis.locker.js';
 import { MemoryStore } from '../../lib/store/memory.store.js';
@@ -32,7 +35,32 @@ describe('the default locker', { skip }, () => {
     assert.ok(defaultLocker({ cache: new MemoryCache(), store: new MemoryStore(), bus: new RedisBus(redis!) }) instanceof RedisLocker);
   });
 
-  it('is a MemoryLocker when nothing is Redis-backed', () => {
-    assert.ok(defaultLocker({ cache: new MemoryCache(), store: new MemoryStore(), bus: new MemoryBus() }) instanceof MemoryLocker);
+  it('is the one locker every node of a MemoryBus shares when nothing is Redis-backed', async () => {
+    const bus = new MemoryBus();
+    const first = defaultLocker({ cache: new MemoryCache(), store: new MemoryStore(), bus: bus.node() });
+    const second = defaultLocker({ cache: new MemoryCache(), store: new MemoryStore(), bus: bus.node() });
+    const held = await first.acquire('shared', { ttl: 1000, waitTimeout: 0 });
+    await assert.rejects(second.acquire('shared', { ttl: 1000, waitTimeout: 0 }), LockTimeoutError);
+    await held.release();
+    await first.close(); // a node leaving does not close the others' locker
+    const again = await second.acquire('shared', { ttl: 1000, waitTimeout: 0 });
+    await again.release();
+  });
+
+  it("is a process-local MemoryLocker with a bus of the user's own, which distributed keys refuse", () => {
+    const locker = defaultLocker({ cache: new MemoryCache(), store: new MemoryStore() });
+    assert.ok(locker instanceof MemoryLocker);
+    assert.throws(() => assertClusterWideLocks(locker, true), /"locks"/);
+    assert.doesNotThrow(() => assertClusterWideLocks(locker, false));
+  });
+
+  it('opens a Redis connection of its own for a bus on the Nest Redis transport, so locks span processes', async () => {
+    const transport = { transport: Transport.REDIS, options: { host: '127.0.0.1', port: 6379 } } as const;
+    const [a, b] = await Promise.all([1, 2].map(() => defaultLockerAsync({ cache: new MemoryCache(), store: new MemoryStore(), bus: new TransportBus(transport) })));
+    const name = `default-locker-transport-${process.pid}`;
+    const held = await a!.acquire(name, { ttl: 1000, waitTimeout: 0 });
+    await assert.rejects(b!.acquire(name, { ttl: 1000, waitTimeout: 0 }), LockTimeoutError);
+    await held.release();
+    await Promise.all([a!.close(), b!.close()]);
   });
 });

@@ -197,7 +197,8 @@ describe('Warp on a Redis Cluster (tiered memory + Redis cache, Redis store and 
     const report = await other.warmup();
     assert.deepEqual(report.failed, []);
     assert.deepEqual(report.unlistedPatterns, []);
-    assert.equal(report.loaded, users.length + accounts.length + 10);
+    // getOrSet is cache-aside: its computed values never reached the store, so they are not warmed.
+    assert.equal(report.loaded, users.length + accounts.length);
     assert.deepEqual(await other.get('user:7'), { id: 7, renamed: true });
     await other.set('acct:3', 999);
     assert.equal(await other.get('acct:3'), 999);

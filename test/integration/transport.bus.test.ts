@@ -129,3 +129,31 @@ describe('TransportBus options', () => {
     await assert.rejects(bus.publish('warp.x.y', Buffer.from('x')), BusError);
   });
 });
+
+describe('TransportBus over Transport.REDIS receiving frames that are not its own', { skip: skips.redis }, () => {
+  it('never answers a request-shaped frame (one with an id), and still delivers it as an event', async () => {
+    const channel = `warp.reflect-${randomUUID().slice(0, 8)}.sync`;
+    const bus = new TransportBus({ transport: Transport.REDIS, options: { ...SERVICES.redis } });
+    const listener = new Redis(SERVICES.redis);
+    const publisher = new Redis(SERVICES.redis);
+    try {
+      await bus.connect();
+      const delivered: string[] = [];
+      await bus.subscribe(channel, (payload) => delivered.push(Buffer.from(payload).toString()));
+      const replies: string[] = [];
+      await listener.subscribe(`${channel}.reply`);
+      listener.on('message', (_channel, message) => replies.push(message));
+      const frame = { pattern: channel, data: Buffer.from('hello').toString('base64'), id: 'forged-request' };
+      await publisher.publish(channel, JSON.stringify(frame));
+      const deadline = Date.now() + 1_000;
+      while (delivered.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // a reply, if any, would have left by now
+      assert.deepEqual(delivered, ['hello']);
+      assert.deepEqual(replies, []);
+    } finally {
+      await bus.close();
+      listener.disconnect();
+      publisher.disconnect();
+    }
+  });
+});

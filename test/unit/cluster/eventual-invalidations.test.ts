@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventualInvalidations } from '../../../lib/cluster/eventual-invalidations.js';
+import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
+import { RecordingLogger } from '../../helpers/warp-factory.js';
+
+describe('EventualInvalidations', () => {
+  it('publishes a batch queued in the timers phase within a few ms, with nothing else keeping the loop busy', async () => {
+    let queuedAt = 0;
+    let onPublish!: (elapsed: number) => void;
+    const published = new Promise<number>((resolve) => (onPublish = resolve));
+    const invalidations = new EventualInvalidations({
+      invalidationDelay: 2,
+      publishBatch: async () => onPublish(performance.now() - queuedAt),
+      publishReset: async () => undefined,
+      transportUp: () => true,
+      metrics: NOOP_METRICS,
+      logger: new RecordingLogger(),
+    });
+    // The only other thing alive: a timer one second out. An idle poll phase would sleep until it.
+    const keepAlive = setTimeout(() => undefined, 1_000);
+    setTimeout(() => {
+      queuedAt = performance.now();
+      invalidations.add('k', false); // a write that completed in a timer callback (@Interval, a Store resolving from a timer)
+    }, 5);
+    // Awaiting a bare promise adds no handle: only the flush itself can end this wait early.
+    const elapsed = await published;
+    clearTimeout(keepAlive);
+    invalidations.close();
+    assert.ok(elapsed < 50, `published after ${elapsed} ms`);
+  });
+
+  it('coalesces the keys queued in one event-loop turn into one batch, and marks explicit drops', async () => {
+    const batches: Array<{ keys: string[]; dropped: string[] }> = [];
+    const invalidations = new EventualInvalidations({
+      invalidationDelay: 2,
+      publishBatch: async (keys, dropped) => void batches.push({ keys, dropped }),
+      publishReset: async () => undefined,
+      transportUp: () => true,
+      metrics: NOOP_METRICS,
+      logger: new RecordingLogger(),
+    });
+    invalidations.add('a', false);
+    invalidations.add('b', true);
+    invalidations.add('a', false);
+    await new Promise((resolve) => setImmediate(resolve));
+    invalidations.close();
+    assert.deepEqual(batches, [{ keys: ['a', 'b'], dropped: ['b'] }]);
+  });
+});
