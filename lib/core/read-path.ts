@@ -154,7 +154,6 @@ export class ReadPath {
   }
 
   private async loadMany(keys: string[], flights: Flight<unknown>[], registrationOf: ReadonlyMap<string, Registration>): Promise<unknown[]> {
-    const { context } = this;
     const found = await this.readSharedMany(keys, registrationOf);
     const absent = keys.filter((_, i) => found[i] === undefined);
     let stored: unknown[] = [];
