@@ -104,21 +104,66 @@ export class ReadPath {
     const loaded = await this.context.computes.runMany<T | undefined>(
       missing.map((i) => keys[i]!),
       async (claimed, flights) => {
-        const found = await this.readSharedMany(claimed, registrationOf);
-        const absent = claimed.filter((_, i) => found[i] === undefined);
-        const results = absent.length === 0 ? new Map<string, T>() : await loadMissing(absent);
-        return Promise.all(
-          claimed.map(async (key, i) => {
-            if (found[i] !== undefined) return found[i]!.value as T;
-            const value = results.get(key);
-            await this.fillComputed(key, registrationOf.get(key)!, value, options, flights[i]!);
-            return value;
-          }),
-        );
+        const results = new Map<string, T | undefined>();
+        const flightOf = new Map(claimed.map((key, i) => [key, flights[i]!]));
+        const fillFrom = async (batch: string[]): Promise<void> => {
+          const found = await this.readSharedMany(batch, registrationOf);
+          const absent: string[] = [];
+          batch.forEach((key, i) => (found[i] === undefined ? absent.push(key) : results.set(key, found[i]!.value as T)));
+          if (absent.length === 0) return;
+          const computed = await loadMissing(absent);
+          await Promise.all(
+            absent.map((key) => {
+              const value = computed.get(key);
+              results.set(key, value);
+              return this.fillComputed(key, registrationOf.get(key)!, value, options, flightOf.get(key)!);
+            }),
+          );
+        };
+        await this.withFillLocks(claimed, registrationOf, fillFrom);
+        return claimed.map((key) => results.get(key));
       },
     );
     missing.forEach((index, j) => (values[index] = loaded[j]));
     return values;
+  }
+
+  /**
+   * Runs `fillFrom` over `keys` holding their cross-process fill locks, when a shared tier exists:
+   * first over the keys whose lock was free (one batch), then, once their holders are done, over
+   * the keys another process was filling (which then mostly read the shared tier). Locks are tried
+   * without waiting first, so two processes filling overlapping batches cannot deadlock.
+   */
+  private async withFillLocks(
+    keys: string[],
+    registrationOf: ReadonlyMap<string, Registration>,
+    fillFrom: (batch: string[]) => Promise<void>,
+  ): Promise<void> {
+    const { context } = this;
+    const lockable = context.tiers.shared ? keys.filter((key) => mayUseTiers(context, key, registrationOf.get(key)!)) : [];
+    if (lockable.length === 0) return fillFrom(keys);
+    const tryLock = (key: string, wait: number) =>
+      context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait }).catch((error: unknown) => {
+        if (error instanceof LockTimeoutError) return undefined;
+        throw error;
+      });
+    const lockableSet = new Set(lockable);
+    const first = await Promise.all(lockable.map((key) => tryLock(key, 0)));
+    const owned = first.filter((lock) => lock !== undefined);
+    const busy = lockable.filter((_, i) => first[i] === undefined);
+    try {
+      await fillFrom([...keys.filter((key) => !lockableSet.has(key)), ...lockable.filter((_, i) => first[i] !== undefined)]);
+    } finally {
+      await Promise.all(owned.map((lock) => lock.release().catch(() => undefined)));
+    }
+    if (busy.length === 0) return;
+    // Another process fills these: wait for it, then read what it left (a waiter that times out loads on its own).
+    const later = await Promise.all(busy.map((key) => tryLock(key, FILL_LOCK.waitTimeout)));
+    try {
+      await fillFrom(busy);
+    } finally {
+      await Promise.all(later.map((lock) => lock?.release().catch(() => undefined)));
+    }
   }
 
   /** One load of `key`: the shared tier, then the store; fills the tiers unless stale. Also warmup's. */
