@@ -68,3 +68,13 @@ export abstract class BaseSyncBus implements SyncBus {
     return new BusError(`Publishing on "${channel}" over ${transport} failed: ${reason}`, { key: channel, cause: error });
   }
 }
+
+/**
+ * A connection failure's message naming its cause: the client's own rejection is often generic
+ * ("Connection is closed."), the error the socket reported before it (`lastError`) says why.
+ */
+export function failureText(error: unknown, lastError: Error | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (lastError === undefined || lastError === error || lastError.message === message) return message;
+  return `${lastError.message} (${message})`;
+}

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { BusError } from '../warp.errors.js';
-import { BaseSyncBus } from './base-sync-bus.js';
+import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
+import { BaseSyncBus, failureText } from './base-sync-bus.js';
 
 /** Options of a {@link RedisBus}. */
 export interface RedisBusOptions {
@@ -112,9 +113,14 @@ export class RedisBus extends BaseSyncBus {
     const onMessage = (channel: Buffer, message: Buffer): void => this.registry.dispatch(channel.toString(), message);
     const onClose = (): void => this.state.set(false);
     const onReady = (): void => void this.resubscribe(subscriber);
+    // What a failed connect() names as the cause: ioredis rejects it with "Connection is closed."
+    // and reports the socket's error (ECONNREFUSED, ENOTFOUND, auth) on 'error' only.
+    let lastError: Error | undefined;
     // ioredis reconnects on its own; the state follows 'close' and 'ready'. The error listener
     // stays after release: a closing connection may still report errors.
-    subscriber.on('error', () => undefined);
+    subscriber.on('error', (error: Error) => {
+      lastError = error;
+    });
     subscriber.on('messageBuffer', onMessage);
     subscriber.on('close', onClose);
     subscriber.on('ready', onReady);
@@ -130,7 +136,9 @@ export class RedisBus extends BaseSyncBus {
       this.detach();
       subscriber.disconnect();
       this.subscriber = undefined;
-      throw new BusError(`The RedisBus subscriber connection failed: ${(error as Error).message}`, { cause: error });
+      throw new BusError(`The RedisBus subscriber connection to ${describeRedisEndpoint(this.client)} failed: ${failureText(error, lastError)}`, {
+        cause: lastError ?? error,
+      });
     }
     if (this.closed) throw new BusError('The RedisBus was closed while connecting');
     // A Cluster emits 'ready' a tick after connect() resolved: report the state now, so the bus is

@@ -16,7 +16,8 @@ import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import type { Subscription as RxSubscription } from 'rxjs';
 import { BusError, InvalidOptionsError } from '../warp.errors.js';
-import { BaseSyncBus } from './base-sync-bus.js';
+import { BaseSyncBus, failureText } from './base-sync-bus.js';
+import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from './transport-bus-options.js';
 
 type WithTransport<T extends { transport?: unknown; options?: unknown }> = {
   transport: NonNullable<T['transport']>;
@@ -47,9 +48,6 @@ export function isTransportBusOptions(value: unknown): value is TransportBusOpti
   const candidate = value as { transport?: unknown; publish?: unknown };
   return candidate.transport !== undefined && typeof candidate.publish !== 'function';
 }
-
-/** `Transport` enum values of `@nestjs/microservices`, which is loaded only when a bus connects. */
-const SUPPORTED_TRANSPORTS: Record<number, string> = { 1: 'REDIS', 2: 'NATS', 3: 'MQTT' };
 
 interface PacketDeserializer {
   deserialize(value: unknown, options?: Record<string, unknown>): unknown;
@@ -205,6 +203,8 @@ export class TransportBus extends BaseSyncBus {
   private clientUp = false;
   /** Bumped on every server status change, so a confirmation overtaken by a newer status reports nothing. */
   private serverStatusCount = 0;
+  /** The last error the server's connection reported: what a failed connect names as its cause. */
+  private lastError?: Error;
 
   /** @throws InvalidOptionsError when `transport` is not Redis, NATS or MQTT. */
   /** The transport options this bus was built from (the default locker reads a Redis transport's). */
@@ -233,8 +233,9 @@ export class TransportBus extends BaseSyncBus {
       this.opening = undefined;
       await this.release();
       if (error instanceof BusError) throw error;
-      throw new BusError(`The ${this.transportName} bus transport failed to connect: ${(error as Error)?.message ?? String(error)}`, {
-        cause: error,
+      const endpoint = describeTransportEndpoint(this.options.transport, this.options.options);
+      throw new BusError(`The ${this.transportName} bus transport failed to connect to ${endpoint}: ${failureText(error, this.lastError)}`, {
+        cause: this.lastError ?? error,
       });
     });
     return this.opening;
@@ -285,6 +286,11 @@ export class TransportBus extends BaseSyncBus {
     const microservices = await import('@nestjs/microservices');
     const server = this.createServer(microservices);
     this.server = server;
+    this.lastError = undefined;
+    // Redis reports (type, error), MQTT and NATS (error): keep whichever argument is the error.
+    (server as unknown as { on(event: string, callback: (...args: unknown[]) => void): void }).on('error', (...args) => {
+      this.lastError = (args.find((arg) => arg instanceof Error) as Error | undefined) ?? this.lastError;
+    });
     await new Promise<void>((resolve, reject) => {
       void server.listen((error?: unknown) => (error === undefined || error === null ? resolve() : reject(error)));
     });

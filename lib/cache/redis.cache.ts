@@ -1,7 +1,7 @@
 import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
 import type { Envelope } from '../core/envelope.js';
-import { RedisKeyspace, type RedisClient } from '../redis/redis-keyspace.js';
+import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
 import { SerializationError } from '../warp.errors.js';
 import type { Cache } from './cache.interface.js';
 
@@ -138,9 +138,4 @@ export class RedisCache implements Cache {
     }
     return { value: decoded.value, ts: decoded.ts, origin: decoded.origin };
   }
-}
-
-/** `undefined` for no expiry (ttl undefined, 0 or negative, as in `MemoryCache`); else whole ms >= 1, as `PX` requires. */
-function toPx(ttlMs: number | undefined): number | undefined {
-  return ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : undefined;
 }

@@ -19,3 +19,20 @@ const MODES = new Set<string>(Object.values(Mode));
 export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && MODES.has(value);
 }
+
+/**
+ * How much each mode promises cluster-wide, weakest first: `StrongLocal` (peers never hear of a
+ * write: as coherent as one node, the least across several) < `EventualDistributed` (peers
+ * converge) < `StrongDistributed` (linearizable). A decorator may keep or raise the mode a module
+ * registration gives its keys, never lower it.
+ */
+const STRENGTH: Readonly<Record<Mode, number>> = {
+  [Mode.StrongLocal]: 0,
+  [Mode.EventualDistributed]: 1,
+  [Mode.StrongDistributed]: 2,
+};
+
+/** Whether `mode` promises less, cluster-wide, than `than` (see the order above). */
+export function isWeakerMode(mode: Mode, than: Mode): boolean {
+  return STRENGTH[mode] < STRENGTH[than];
+}

@@ -1,6 +1,7 @@
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { MergeFn } from '../merge/merge.engine.js';
 import { assertKey } from './keys.js';
+import { isTtl, TTL_EXPECTED } from './limits.js';
 import { isMode, Mode } from './mode.js';
 
 /** What a key's registration gives it. */
@@ -53,8 +54,8 @@ export class KeyRegistry {
       throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": options must be an object { ttl?, merge? }`, { key: keyOrPattern });
     }
     const ttl = options.ttl ?? defaultTtl;
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be a number of ms >= 0, got ${String(ttl)}`, {
+    if (!isTtl(ttl)) {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be ${TTL_EXPECTED}, got ${String(ttl)}`, {
         key: keyOrPattern,
       });
     }
@@ -99,6 +100,18 @@ export class KeyRegistry {
     if (this.resolved.size >= RESOLVED_MEMO_LIMIT) this.resolved = new Map();
     this.resolved.set(key, found ?? null);
     return found;
+  }
+
+  /**
+   * The registration governing every key `pattern` stands for (a key template's pattern, such as
+   * `user:*` for `'user:{0}'`): the one its text resolves to when read as a key, a `*` matching
+   * itself. `undefined` when no registration covers it. Bypasses the resolution memo.
+   */
+  covering(pattern: string): Registration | undefined {
+    const exact = this.exact.get(pattern);
+    if (exact !== undefined) return exact;
+    for (let i = this.patterns.length - 1; i >= 0; i--) if (this.patterns[i].matcher!.test(pattern)) return this.patterns[i];
+    return undefined;
   }
 
   /** Every registration, exact keys first. */

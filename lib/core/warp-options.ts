@@ -1,6 +1,22 @@
-import type { WarpOptions } from '../interfaces/warp-options.interface.js';
+import type { KeyRegistration, WarpOptions } from '../interfaces/warp-options.interface.js';
 import { InvalidOptionsError } from '../warp.errors.js';
-import { isMode } from './mode.js';
+import { Mode } from './mode.js';
+import {
+  checkFields,
+  fail,
+  fn,
+  isPlainObject,
+  nested,
+  nonNegativeDuration,
+  oneOf,
+  port,
+  positiveDuration,
+  positiveInteger,
+  text,
+  ttl,
+  type OptionCheck,
+} from './option-checks.js';
+import { BUS_SHAPE, CACHE_SHAPE, LOCKER_SHAPE, LOGGER_SHAPE, MERGE_SHAPE, METRICS_SHAPE, STORE_SHAPE } from './port-shapes.js';
 
 /** Defaults shared by `new Warp()`, `WarpModule.forRoot()` and `forRootAsync()`. */
 export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
@@ -32,20 +48,79 @@ export interface ResolvedWarpOptions {
   watch: { bufferSize: number };
 }
 
-const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
 /** Longest read lease, in heartbeat intervals: below the three after which peers stop counting a member live. */
 const MAX_LEASE_INTERVALS = 2.5;
-/** Longest delay Node timers accept. */
-const MAX_TIMER_MS = 2_147_483_647;
+
+/** Checks of one `keys` entry; its names are the accepted fields of a registration. */
+const KEY_REGISTRATION_CHECKS: { readonly [K in keyof KeyRegistration]-?: OptionCheck } = {
+  // A malformed key string is the registry's to report (InvalidKeyError naming the key).
+  key: (value, path) => {
+    if (typeof value !== 'string') fail(path, 'a key or pattern string, e.g. "user:*"', value);
+  },
+  mode: oneOf(Object.values(Mode), `a Mode (${Object.values(Mode).join(', ')})`),
+  ttl,
+  merge: fn,
+};
+
+const keys: OptionCheck = (value, path) => {
+  if (!Array.isArray(value)) fail(path, 'an array of { key, mode, ttl?, merge? }', value);
+  for (const [i, entry] of value.entries()) {
+    nested(KEY_REGISTRATION_CHECKS, '{ key, mode, ttl?, merge? }', ['key', 'mode'])(entry, `${path}[${i}]`);
+  }
+};
 
 /**
- * Applies defaults and validates every option once, at startup.
- * @throws InvalidOptionsError naming the option and the accepted values.
+ * Every option of `new Warp(options)` and its check. The table is typed over `keyof WarpOptions`:
+ * an option added to the interface without a check, or a check for a name the interface lacks,
+ * does not compile. Its keys are the accepted option names (the Nest module extends it).
  */
-export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(`Warp options must be an object, got ${options === null ? 'null' : typeof options}`);
+export const WARP_OPTION_CHECKS: { readonly [K in keyof WarpOptions]-?: OptionCheck } = {
+  nodeId: text(/^[\x21-\x7e]{1,128}$/, 'a string of 1-128 printable ASCII characters without spaces'),
+  namespace: text(/^[A-Za-z0-9_-]{1,64}$/, 'a string of 1-64 letters, digits, "_" or "-"'),
+  keys,
+  cache: port(CACHE_SHAPE),
+  store: port(STORE_SHAPE),
+  // `new Warp()` takes a bus instance; Nest transport options are WarpModule's (it builds the TransportBus).
+  bus: port({ ...BUS_SHAPE, example: `${BUS_SHAPE.example}; transport options { transport, options } are for WarpModule.forRoot` }),
+  merge: port(MERGE_SHAPE),
+  publishTimeout: positiveDuration,
+  quorum: (value, path) => {
+    if (value !== 'all' && !(Number.isSafeInteger(value) && (value as number) >= 0)) fail(path, `'all' or an integer >= 0`, value);
+  },
+  secret: text(/^[\s\S]+$/, 'a non-empty string'),
+  locks: port(LOCKER_SHAPE),
+  validator: nested(
+    { mode: oneOf(['noop', 'alert', 'autoheal'], `'noop', 'alert' or 'autoheal'`), interval: positiveDuration, batchSize: positiveInteger },
+    '{ mode, interval, batchSize? }',
+    ['mode', 'interval'],
+  ),
+  storeTimeout: positiveDuration,
+  failSafe: nested({ grace: ttl, maxEntries: positiveInteger }, '{ grace, maxEntries? }', ['grace']),
+  metrics: port(METRICS_SHAPE),
+  defaultTtl: ttl,
+  warmupConcurrency: positiveInteger,
+  invalidationDelay: nonNegativeDuration,
+  heartbeatInterval: positiveDuration,
+  leaseMs: positiveDuration,
+  writeLockTtl: positiveDuration,
+  versions: nested({ maxVersions: positiveInteger, maxEntries: positiveInteger }, '{ maxVersions?, maxEntries? }'),
+  watch: nested({ bufferSize: positiveInteger }, '{ bufferSize? }'),
+  logger: port(LOGGER_SHAPE),
+};
+
+/**
+ * Validates every option once, at startup, then applies the defaults. Unknown names fail too
+ * (a misspelt option must not be silently ignored).
+ * @param checks the table the names and values are checked against: `WARP_OPTION_CHECKS`, or the
+ *   Nest module's extension of it.
+ * @throws InvalidOptionsError naming the option's path (`keys[2].mode`) and the accepted values.
+ */
+export function resolveWarpOptions(options: WarpOptions, checks: Readonly<Record<string, OptionCheck>> = WARP_OPTION_CHECKS): ResolvedWarpOptions {
+  if (!isPlainObject(options)) {
+    throw new InvalidOptionsError(`Warp options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
+  checkFields(options, checks);
+  const heartbeatInterval = options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval;
   const resolved: ResolvedWarpOptions = {
     namespace: options.namespace ?? WARP_DEFAULTS.namespace,
     publishTimeout: options.publishTimeout ?? WARP_DEFAULTS.publishTimeout,
@@ -53,9 +128,9 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     defaultTtl: options.defaultTtl ?? WARP_DEFAULTS.defaultTtl,
     warmupConcurrency: options.warmupConcurrency ?? WARP_DEFAULTS.warmupConcurrency,
     invalidationDelay: options.invalidationDelay ?? WARP_DEFAULTS.invalidationDelay,
-    heartbeatInterval: options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval,
+    heartbeatInterval,
     // Two heartbeats' worth by default: a peer is dropped from membership after three.
-    leaseMs: options.leaseMs ?? defaultLease(options.heartbeatInterval ?? WARP_DEFAULTS.heartbeatInterval),
+    leaseMs: options.leaseMs ?? 2 * heartbeatInterval,
     writeLockTtl: options.writeLockTtl ?? WARP_DEFAULTS.writeLockTtl,
     versions: {
       maxVersions: options.versions?.maxVersions ?? WARP_DEFAULTS.versions.maxVersions,
@@ -63,88 +138,9 @@ export function resolveWarpOptions(options: WarpOptions): ResolvedWarpOptions {
     },
     watch: { bufferSize: options.watch?.bufferSize ?? WARP_DEFAULTS.watch.bufferSize },
   };
-  if (typeof resolved.namespace !== 'string' || !NAMESPACE.test(resolved.namespace)) {
-    fail('namespace', 'a string of 1-64 letters, digits, "_" or "-"', resolved.namespace);
-  }
-  if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(options.nodeId))) {
-    fail('nodeId', 'a string of 1-128 printable ASCII characters without spaces', options.nodeId);
-  }
-  positive('publishTimeout', resolved.publishTimeout);
-  positive('heartbeatInterval', resolved.heartbeatInterval);
-  positive('leaseMs', resolved.leaseMs);
   // A member dropped from membership (silent for three intervals) must have no lease left.
   if (resolved.leaseMs > MAX_LEASE_INTERVALS * resolved.heartbeatInterval) {
     fail('leaseMs', `at most ${MAX_LEASE_INTERVALS} heartbeat intervals (${MAX_LEASE_INTERVALS * resolved.heartbeatInterval} ms)`, resolved.leaseMs);
   }
-  positive('writeLockTtl', resolved.writeLockTtl);
-  if (resolved.writeLockTtl > MAX_TIMER_MS) fail('writeLockTtl', `at most ${MAX_TIMER_MS} ms`, resolved.writeLockTtl);
-  positive('warmupConcurrency', resolved.warmupConcurrency, true);
-  nonNegative('defaultTtl', resolved.defaultTtl);
-  nonNegative('invalidationDelay', resolved.invalidationDelay);
-  for (const name of ['versions', 'watch'] as const) {
-    if (options[name] !== undefined && (options[name] === null || typeof options[name] !== 'object')) fail(name, 'an object', options[name]);
-  }
-  positive('versions.maxVersions', resolved.versions.maxVersions, true);
-  positive('versions.maxEntries', resolved.versions.maxEntries, true);
-  positive('watch.bufferSize', resolved.watch.bufferSize, true);
-  if (resolved.quorum !== 'all' && !(Number.isInteger(resolved.quorum) && resolved.quorum >= 0)) {
-    fail('quorum', `'all' or an integer >= 0`, resolved.quorum);
-  }
-  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
-    fail('secret', 'a non-empty string', options.secret);
-  }
-  if (options.keys !== undefined) {
-    if (!Array.isArray(options.keys)) fail('keys', 'an array of { key, mode, ttl?, merge? }', options.keys);
-    for (const [i, entry] of options.keys.entries()) {
-      if (entry === null || typeof entry !== 'object' || !isMode(entry.mode)) {
-        fail(`keys[${i}].mode`, 'a Mode (strong-local, eventual-distributed, strong-distributed)', entry?.mode);
-      }
-    }
-  }
-  for (const name of ['cache', 'store', 'bus', 'locks', 'merge'] as const) {
-    const value = options[name];
-    if (value !== undefined && (value === null || typeof value !== 'object')) fail(name, 'an object', value);
-  }
-  if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function')) {
-    fail('store', 'an object with get(key) and set(key, value) methods', options.store);
-  }
-  if (options.storeTimeout !== undefined) {
-    positive('storeTimeout', options.storeTimeout);
-    if (options.storeTimeout > MAX_TIMER_MS) fail('storeTimeout', `at most ${MAX_TIMER_MS} ms`, options.storeTimeout);
-  }
-  if (options.failSafe !== undefined) {
-    if (options.failSafe === null || typeof options.failSafe !== 'object') fail('failSafe', 'an object { grace, maxEntries? }', options.failSafe);
-    nonNegative('failSafe.grace', options.failSafe.grace);
-    if (options.failSafe.maxEntries !== undefined) positive('failSafe.maxEntries', options.failSafe.maxEntries, true);
-  }
-  if (options.validator !== undefined) {
-    if (options.validator === null || typeof options.validator !== 'object') fail('validator', 'an object { mode, interval, batchSize? }', options.validator);
-    const { mode, interval, batchSize } = options.validator;
-    if (!['noop', 'alert', 'autoheal'].includes(mode)) fail('validator.mode', `'noop', 'alert' or 'autoheal'`, mode);
-    positive('validator.interval', interval);
-    // setInterval silently turns larger delays into 1 ms.
-    if (interval > MAX_TIMER_MS) fail('validator.interval', `at most ${MAX_TIMER_MS} ms`, interval);
-    if (batchSize !== undefined) positive('validator.batchSize', batchSize, true);
-  }
   return resolved;
-}
-
-/** Two heartbeats' worth (a non-number interval fails its own validation). */
-function defaultLease(heartbeatInterval: unknown): number {
-  return typeof heartbeatInterval === 'number' ? 2 * heartbeatInterval : WARP_DEFAULTS.leaseMs;
-}
-
-function positive(name: string, value: unknown, integer = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    fail(name, integer ? 'a positive integer' : 'a positive number of ms', value);
-  }
-}
-
-function nonNegative(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(name, 'a number of ms >= 0', value);
-}
-
-function fail(name: string, expected: string, got: unknown): never {
-  const shown = typeof got === 'string' ? `"${got}"` : typeof got === 'object' && got !== null ? 'an object' : String(got);
-  throw new InvalidOptionsError(`Invalid Warp option "${name}": expected ${expected}, got ${shown}`);
 }

@@ -24,6 +24,7 @@ import { Cluster } from './cluster.js';
 import type { EngineContext } from './engine-context.js';
 import { HybridLogicalClock } from './hlc.js';
 import { assertKey } from './keys.js';
+import { isTtl, TTL_EXPECTED } from './limits.js';
 import { Mode } from './mode.js';
 import { ReadPath, type GetOrSetOptions } from './read-path.js';
 import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';
@@ -43,6 +44,13 @@ export { MISS, type GetOrSetOptions } from './read-path.js';
 export interface SetOptions {
   /** TTL in ms of this entry in the cache tiers, overriding the registration's (0 = no expiry). */
   ttl?: number;
+  /**
+   * TTL in ms of the value in the store, passed to `Store.set` as `write.ttl`: a store with expiry
+   * (`RedisStore`, `MemoryStore`) drops the value then, a store without ignores it. Cache TTLs
+   * bound how long a copy is served; this one bounds the data itself, for values that are a cache
+   * by nature (`WarpKeyvStore` passes Keyv's TTL here). Default: none (0 too), the store keeps it.
+   */
+  storeTtl?: number;
 }
 
 /**
@@ -57,6 +65,11 @@ export interface SetOptions {
  */
 export class Warp {
   readonly nodeId: string;
+  /**
+   * Random per start of this engine, stamped on its bus messages next to `nodeId`: peers tell a
+   * restarted node from the one it replaced, and logs tell restarts apart.
+   */
+  readonly incarnation: string;
   readonly namespace: string;
   readonly registry = new KeyRegistry();
   readonly clock = new HybridLogicalClock();
@@ -105,6 +118,7 @@ export class Warp {
     this.locks = new MeteredLocker(this.locker, this.metrics);
     this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
+    this.incarnation = protocol.incarnation;
     this.cluster = new Cluster(
       {
         bus: this.bus,
@@ -277,22 +291,25 @@ export class Warp {
    * Write-through: merges with the current value, persists to the store first (a failure throws
    * `StoreError` and changes nothing else), updates the cache tiers, then propagates by mode.
    * A StrongDistributed write runs the prepare/commit protocol under the key's write lock.
-   * @throws UnregisteredKeyError, InvalidKeyError, SerializationError, StoreError,
+   * @throws InvalidOptionsError when `ttl` or `storeTtl` is not a number of ms in [0, 2147483647],
+   *   UnregisteredKeyError, InvalidKeyError, SerializationError, StoreError,
    *   QuorumNotReachedError and LockLostError (StrongDistributed; nothing was written),
    *   LockTimeoutError, WarpClosedError
    */
   set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     let registration: Registration;
     let ttl: number;
+    let storeTtl: number | undefined;
     try {
       registration = this.registrationOf(key);
       this.assertOpen(key);
       assertStorable(key, value);
       ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
+      if (options?.storeTtl !== undefined) storeTtl = entryTtl(key, options.storeTtl, 'storeTtl') || undefined;
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.writePath.set(key, registration, value, ttl);
+    return this.writePath.set(key, registration, value, ttl, storeTtl);
   }
 
   /**
@@ -529,9 +546,7 @@ export class Warp {
   }
 }
 
-function entryTtl(key: string, ttl: unknown): number {
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-    throw new InvalidOptionsError(`Invalid ttl for "${key}": expected a number of ms >= 0, got ${String(ttl)}`, { key });
-  }
+function entryTtl(key: string, ttl: unknown, name = 'ttl'): number {
+  if (!isTtl(ttl)) throw new InvalidOptionsError(`Invalid ${name} for "${key}": expected ${TTL_EXPECTED}, got ${String(ttl)}`, { key });
   return ttl;
 }

@@ -35,15 +35,15 @@ export class WritePath {
 
   constructor(private readonly context: EngineContext) {}
 
-  /** Write-through: merge, persist, tiers, propagate by mode. */
-  set(key: string, registration: Registration, value: unknown, ttl: number): Promise<void> {
+  /** Write-through: merge, persist (`storeTtl`: the store's expiry of the value), tiers, propagate by mode. */
+  set(key: string, registration: Registration, value: unknown, ttl: number, storeTtl?: number): Promise<void> {
     return this.write(key, registration, {
       ttl,
       drops: false,
       run: async (fence, assertHeld) => {
         const entry = await this.merged(key, registration, value);
         assertHeld();
-        await this.writeStore(key, registration, entry.value, fence);
+        await this.writeStore(key, registration, entry.value, fence, storeTtl);
         return { result: undefined, entry };
       },
     });
@@ -236,9 +236,12 @@ export class WritePath {
     return stored === undefined ? undefined : { value: stored, ts: 0, origin: '' };
   }
 
-  private async writeStore(key: string, registration: Registration, value: unknown, fence: bigint | undefined): Promise<void> {
+  private async writeStore(key: string, registration: Registration, value: unknown, fence: bigint | undefined, ttl: number | undefined): Promise<void> {
+    const { store } = this.context;
     try {
-      await (fence === undefined ? this.context.store.set(key, value) : this.context.store.set(key, value, { fence }));
+      // Only the fields that apply: a store sees `write` only when there is something to say.
+      if (fence === undefined && ttl === undefined) await store.set(key, value);
+      else await store.set(key, value, ttl === undefined ? { fence } : fence === undefined ? { ttl } : { fence, ttl });
     } catch (error) {
       throw this.storeFailure(key, registration, error);
     }

@@ -11,6 +11,8 @@ export type KeyTemplate = string | ((...args: any[]) => string);
 export interface CompiledKeyTemplate {
   /** The registration pattern a string template covers (`'user:{0}'` → `'user:*'`). */
   readonly pattern?: string;
+  /** The highest argument index a string template reads (`'a:{0}:{2.id}'` → 2); -1 when none or a function. */
+  readonly maxArgumentIndex: number;
   /** Builds the key for one call. @throws InvalidKeyError */
   resolve(args: readonly unknown[]): string;
 }
@@ -24,6 +26,7 @@ const PLACEHOLDER = /\{(\d+)((?:\.[A-Za-z_$][\w$]*)*)\}/g;
 export function compileKeyTemplate(template: KeyTemplate, where: string): CompiledKeyTemplate {
   if (typeof template === 'function') {
     return {
+      maxArgumentIndex: -1,
       resolve(args) {
         const key = template(...args);
         assertKey(key, `key returned by the template function of ${where}`);
@@ -45,10 +48,11 @@ export function compileKeyTemplate(template: KeyTemplate, where: string): Compil
   literals.push(template.slice(last));
   if (slots.length === 0) {
     assertKey(template, `key template of ${where}`);
-    return { pattern: template, resolve: () => template };
+    return { pattern: template, maxArgumentIndex: -1, resolve: () => template };
   }
   return {
     pattern: literals.join('*'),
+    maxArgumentIndex: Math.max(...slots.map((slot) => slot.index)),
     resolve(args) {
       let key = literals[0];
       for (let i = 0; i < slots.length; i++) key += valueOf(slots[i], args, template, where) + literals[i + 1];

@@ -65,12 +65,14 @@ export class WarpKeyvStore extends EventEmitter {
   // No has(): Keyv then answers it with get() and its own expiry check.
 
   /**
-   * Resolves `true` once persisted. Keyv's `ttl` becomes the entry's TTL in Warp's cache tiers,
-   * so expired entries leave the cache; the store keeps them until Keyv reads (and deletes) them
-   * or `clear()` runs, as with any Keyv store without native expiry.
+   * Resolves `true` once persisted. Keyv's `ttl` becomes the entry's TTL in Warp's cache tiers and
+   * in Warp's store (`storeTtl`, see docs/store.md): a store with expiry (`RedisStore`,
+   * `MemoryStore`) drops the entry then; one without keeps it until Keyv reads (and deletes) it or
+   * `clear()` runs, as with any Keyv store without native expiry.
+   * @throws InvalidOptionsError when `ttl` exceeds 2147483647 ms (about 24.8 days).
    */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    await this.warp.set(this.key(key), value, ttl === undefined || ttl <= 0 ? undefined : { ttl });
+    await this.warp.set(this.key(key), value, ttl === undefined || ttl <= 0 ? undefined : { ttl, storeTtl: ttl });
     return true;
   }
 

@@ -5,6 +5,7 @@ import { assertKey } from '../core/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */
 export const LEASE_MESSAGE_KIND = 'lease';
@@ -15,8 +16,6 @@ const MAX_KEYS_PER_MESSAGE = 256;
 const MAX_REVOKE_BYTES = 256 * 1024;
 /** Ended lease ids remembered so a late or duplicated message cannot bring a lease back. */
 const MAX_TOMBSTONES = 10_000;
-/** Longest delay a Node timer honours. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** Longest lease id accepted from the bus. */
 const MAX_LEASE_ID_LENGTH = 128;
 

@@ -70,6 +70,17 @@ export async function defaultLockerAsync(sources: LockerSources): Promise<Locker
 }
 
 /**
+ * How the startup log names a locker this file built (the wrappers hide what they wrap);
+ * `undefined` for any other locker.
+ */
+export function describeDefaultLocker(locker: Locker): string | undefined {
+  if (locker instanceof BorrowedLocker) return 'MemoryLocker (shared by the MemoryBus nodes of this process)';
+  if (locker instanceof OwnedClientLocker) return 'RedisLocker (own connection to the Redis transport)';
+  if (processLocal.has(locker)) return 'MemoryLocker (this process only)';
+  return undefined;
+}
+
+/**
  * @throws InvalidOptionsError when distributed keys exist but the locker serializes one process
  * only (no Redis client, no MemoryBus, no `locks` option).
  */

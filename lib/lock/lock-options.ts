@@ -1,5 +1,6 @@
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { LockOptions } from './locker.interface.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
 
 /**
  * Defaults of one lock acquisition: a 10 s lease (renewed while held) and up to 5 s of waiting.
@@ -10,8 +11,6 @@ export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.free
   waitTimeout: 5_000,
 });
 
-/** Longest delay a Node timer honours; longer ones fire at once, so they are rejected up front. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Fills in the defaults of `DEFAULT_LOCK_OPTIONS` and validates the result. Safe to call on

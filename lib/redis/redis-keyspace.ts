@@ -8,6 +8,11 @@ export type RedisClient = Redis | Cluster;
 /** How many keys one `SCAN` step asks for: large enough to keep round trips few, small enough not to stall Redis. */
 const SCAN_COUNT = 500;
 
+/** `undefined` for no expiry (ttl undefined, 0 or negative, as in `MemoryCache`); else whole ms >= 1, as `PX` requires. */
+export function toPx(ttlMs: number | undefined): number | undefined {
+  return ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : undefined;
+}
+
 /** Escapes the glob characters of `SCAN ... MATCH` so a prefix matches literally. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');

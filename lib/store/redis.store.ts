@@ -1,7 +1,7 @@
 import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
-import { RedisKeyspace, type RedisClient } from '../redis/redis-keyspace.js';
-import type { Store } from './store.interface.js';
+import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
+import type { Store, StoreWrite } from './store.interface.js';
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
@@ -17,7 +17,7 @@ const MGET_CHUNK = 1000;
 /**
  * A primary store on Redis (standalone, Sentinel or Cluster through ioredis), for data whose
  * source of truth may live in Redis. Holds the user's plain values (never envelopes), one string
- * key `<prefix><key>` each, without expiry.
+ * key `<prefix><key>` each, without expiry unless a write gives one (`write.ttl`: `SET ... PX`).
  *
  * `keys(prefix)` walks `SCAN` (on every Cluster master); `getMany` is `MGET` on a standalone
  * server and concurrent `GET`s on a Cluster (ioredis pipelines them per node; a multi-key `MGET`
@@ -44,9 +44,16 @@ export class RedisStore<T = unknown> implements Store<T> {
     return data === null ? undefined : (this.space.decode(key, data) as T);
   }
 
-  /** @throws SerializationError naming the key when the value cannot be encoded. */
-  async set(key: string, value: T): Promise<void> {
-    await this.space.client.set(this.space.key(key), this.space.encode(key, value));
+  /**
+   * Writes the value; with `write.ttl`, Redis expires it after that many ms (`PX`). A write
+   * without one clears any earlier expiry.
+   * @throws SerializationError naming the key when the value cannot be encoded.
+   */
+  async set(key: string, value: T, write?: StoreWrite): Promise<void> {
+    const redisKey = this.space.key(key);
+    const data = this.space.encode(key, value);
+    const px = toPx(write?.ttl);
+    await (px === undefined ? this.space.client.set(redisKey, data) : this.space.client.set(redisKey, data, 'PX', px));
   }
 
   async delete(key: string): Promise<void> {

@@ -26,6 +26,12 @@ export interface Store<T = unknown> {
 export interface StoreWrite {
   /** Fencing token of the StrongDistributed write lock held for this write. */
   fence?: bigint;
+  /**
+   * ms after which the store may drop the value (`set` only; absent: keep it). Given only by
+   * writes that asked for it (`set(key, value, { storeTtl })`, `WarpKeyvStore`), never derived
+   * from a registration's cache TTL. A store with expiry honours it; one without may ignore it.
+   */
+  ttl?: number;
 }
 
 /** DI token for the store; `@Inject(Store)` or `@InjectWarpStore()`. */
