@@ -13,7 +13,10 @@ const EXPECTED_TRANSPORT = 'Transport.REDIS, Transport.NATS or Transport.MQTT (f
  */
 export const checkTransportBusOptions: OptionCheck = (value, path) => {
   if (!isPlainObject(value)) fail(path, `Nest transport options { transport: ${EXPECTED_TRANSPORT}, options }`, value);
-  checkFields(value, TRANSPORT_FIELDS, path, ['transport']);
+  // The missing transport first: `{ host, port }` is a bus without one, more than a stray `host`.
+  const { transport } = value as { transport?: unknown };
+  if (transport === undefined) fail(`${path}.transport`, `${EXPECTED_TRANSPORT}, with connection settings under "${path}.options"`, transport);
+  checkFields(value, TRANSPORT_FIELDS, path);
 };
 
 const TRANSPORT_FIELDS: Readonly<Record<string, OptionCheck>> = {

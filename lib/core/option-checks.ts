@@ -105,10 +105,10 @@ export function text(pattern: RegExp, expected: string): OptionCheck {
   };
 }
 
-/** One of `values`. */
-export function oneOf(values: readonly unknown[], expected = values.map((v) => JSON.stringify(v)).join(', ')): OptionCheck {
+/** One of `values`; `expected` describes them in the message. */
+export function oneOf(values: readonly unknown[], expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`): OptionCheck {
   return (value, path) => {
-    if (!values.includes(value)) fail(path, `one of ${expected}`, value);
+    if (!values.includes(value)) fail(path, expected, value);
   };
 }
 
@@ -148,16 +148,17 @@ function unknownOption(path: string, name: string, accepted: readonly string[], 
 }
 
 /**
- * The accepted name a typo most likely meant: the same name in another case, one that ends with it
- * (`ttl` → `defaultTtl`), or one within two edits; `undefined` when none is close.
+ * The accepted name a typo most likely meant: the same name in another case, one that starts or
+ * ends with it (`warmupOnBoot` → `warmupOnBootstrap`, `ttl` → `defaultTtl`), or one within two
+ * edits; `undefined` when none is close.
  */
 function closest(name: string, accepted: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   const sameCase = accepted.find((candidate) => candidate.toLowerCase() === lower);
   if (sameCase !== undefined) return sameCase;
   if (lower.length >= 3) {
-    const suffix = accepted.find((candidate) => candidate.toLowerCase().endsWith(lower));
-    if (suffix !== undefined) return suffix;
+    const part = accepted.find((candidate) => candidate.toLowerCase().startsWith(lower) || candidate.toLowerCase().endsWith(lower));
+    if (part !== undefined) return part;
   }
   let best: string | undefined;
   let bestDistance = 3;
