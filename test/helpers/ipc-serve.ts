@@ -16,3 +16,8 @@ export function serveOps(nodeId: string, ops: Record<string, Op>): void {
   });
   process.send!({ ready: true, nodeId });
 }
+
+/** Tells the parent something happened here (`NodeProcess.next(event)` awaits it). */
+export function emit(event: string, data?: unknown): void {
+  process.send?.({ event, data });
+}
