@@ -39,6 +39,8 @@ export class HistoryCluster {
   ) {
     this.nodeIds = nodes.map((node) => node.name);
     this.admin = new Redis({ host: options.redis.host, port: options.redis.port });
+    // The server may be restarted on purpose: ioredis reconnects by itself, commands report their own errors.
+    this.admin.on('error', () => undefined);
     this.store = new RedisStore(this.admin, { prefix: `${options.namespace}:store:` });
   }
 

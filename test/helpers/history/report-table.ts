@@ -41,14 +41,33 @@ export function formatTable(rows: readonly FaultTotals[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
-/** What went wrong in one scenario, witnesses included, for a person to read. */
-export function describeScenario(report: ScenarioReport, maxWitnesses = 2): string {
-  const lines: string[] = [];
-  for (const violation of report.linearizability.violations.slice(0, maxWitnesses)) lines.push(describeViolation(violation));
-  if (report.linearizability.violations.length > maxWitnesses) lines.push(`... and ${report.linearizability.violations.length - maxWitnesses} more keys`);
-  for (const v of report.convergence.violations.slice(0, 4)) {
-    lines.push(`${v.key}: ${v.node} reads ${JSON.stringify(v.read)}, the Store holds ${JSON.stringify(v.store)} (${report.convergence.boundMs} ms after the writes stopped)`);
-  }
-  for (const counter of report.counters.filter((c) => !c.ok)) lines.push(`${counter.key}: ${counter.reason}`);
+/** The linearizability witnesses of one scenario (at most `max` keys). */
+export function describeLinearizability(report: ScenarioReport, max = 2): string {
+  const { violations, unknownKeys } = report.linearizability;
+  const lines = violations.slice(0, max).map(describeViolation);
+  if (violations.length > max) lines.push(`... and ${violations.length - max} more keys`);
+  if (unknownKeys.length > 0) lines.push(`undecided (search budget exhausted): ${unknownKeys.join(', ')}`);
   return lines.join('\n');
+}
+
+/** The (key, node) pairs that had not converged at the bound (at most `max`). */
+export function describeConvergence(report: ScenarioReport, max = 4): string {
+  const { violations, boundMs } = report.convergence;
+  const lines = violations
+    .slice(0, max)
+    .map((v) => `${v.key}: ${v.node} reads ${JSON.stringify(v.read)}, the Store holds ${JSON.stringify(v.store)} (still at the ${boundMs} ms bound)`);
+  if (violations.length > max) lines.push(`... and ${violations.length - max} more`);
+  return lines.join('\n');
+}
+
+export function describeCounters(report: ScenarioReport): string {
+  return report.counters
+    .filter((c) => !c.ok)
+    .map((c) => `${c.key}: ${c.reason}`)
+    .join('\n');
+}
+
+/** What went wrong in one scenario, witnesses included, for a person to read. */
+export function describeScenario(report: ScenarioReport): string {
+  return [describeLinearizability(report), describeConvergence(report), describeCounters(report)].filter((text) => text !== '').join('\n');
 }
