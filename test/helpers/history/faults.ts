@@ -103,7 +103,7 @@ export const FAULTS: readonly Fault[] = [
     title: "an EventualDistributed write whose Store ack is delayed 20 ms while another node writes the key 5 ms later",
     async inject(context) {
       const { cluster, workload } = context;
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 10; round++) {
         const key = `${workload.keys.eventual[0].replace(/\d+$/, '')}race-${round}`;
         workload.keys.eventual.push(key);
         const first = `${cluster.nodeIds[0]}/race#${round}`;
