@@ -14,6 +14,8 @@ export function serveOps(nodeId: string, ops: Record<string, Op>): void {
       process.send!({ id, ok: false, error: { name: e.name, message: e.message } });
     }
   });
+  // A parent that died (a crashed or interrupted test) takes its nodes along.
+  process.once('disconnect', () => process.exit(0));
   process.send!({ ready: true, nodeId });
 }
 

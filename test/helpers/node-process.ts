@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { onProcessDeath } from './process-death.js';
 
 interface Reply {
   id?: number;
@@ -53,6 +54,8 @@ export class NodeProcess {
   static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<NodeProcess> {
     const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     const node = new NodeProcess(name, child);
+    // Killed with the test even when frozen (SIGSTOP), which keeps it from noticing the IPC close.
+    child.once('exit', onProcessDeath(() => child.kill('SIGKILL')));
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs}ms`)), timeoutMs);
       child.on('message', (m: Reply) => {

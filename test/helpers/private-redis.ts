@@ -6,6 +6,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './deferred.js';
+import { onProcessDeath } from './process-death.js';
 
 const HOST = '127.0.0.1';
 
@@ -43,10 +44,7 @@ export class PrivateRedis {
   readonly host = HOST;
   private server?: ChildProcess;
   private dir?: string;
-  private readonly killOnExit = (): void => {
-    this.server?.kill('SIGKILL');
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
-  };
+  private forgetCleanup?: () => void;
 
   constructor(
     readonly port: number,
@@ -70,8 +68,10 @@ export class PrivateRedis {
       args.push('--appendonly', 'no');
     }
     this.server = spawn('redis-server', args, { stdio: 'ignore' });
-    process.off('exit', this.killOnExit);
-    process.once('exit', this.killOnExit);
+    this.forgetCleanup ??= onProcessDeath(() => {
+      this.server?.kill('SIGKILL');
+      if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    });
     await eventually(() => accepts(this.port), 10_000, 20);
   }
 
@@ -87,7 +87,8 @@ export class PrivateRedis {
   /** Kills the server and removes its data directory. */
   async stop(): Promise<void> {
     await this.kill();
-    process.off('exit', this.killOnExit);
+    this.forgetCleanup?.();
+    this.forgetCleanup = undefined;
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }

@@ -31,10 +31,6 @@ async function armAndAwaitLanding(context: FaultContext, node: number, fault: St
   return landed;
 }
 
-function strongPrefix(context: FaultContext): string {
-  return context.workload.keys.strong[0].replace(/\d+$/, '');
-}
-
 function freeze(node: number, ms: number): (context: FaultContext) => Promise<void> {
   return async ({ cluster }) => {
     cluster.node(node).signal('SIGSTOP');
@@ -77,7 +73,7 @@ export const FAULTS: readonly Fault[] = [
     name: 'writer-killed-holding-lock',
     title: 'a writer SIGKILLed while it holds the write lock (its Store ack delayed), restarted with its nodeId',
     async inject(context) {
-      await armAndAwaitLanding(context, 2, { keyPrefix: strongPrefix(context), delayAckMs: 60_000 });
+      await armAndAwaitLanding(context, 2, { keyPrefix: context.workload.keyPrefix('st'), delayAckMs: 60_000 });
       await context.cluster.restart(2);
     },
   },
@@ -86,7 +82,7 @@ export const FAULTS: readonly Fault[] = [
     title: 'a writer stalled (busy loop) past its lock lease right after its Store write',
     async inject(context) {
       const stallMs = context.cluster.lockTtlMs * 1.5;
-      await armAndAwaitLanding(context, 0, { keyPrefix: strongPrefix(context), stallMs, stallPhase: 'after-write' });
+      await armAndAwaitLanding(context, 0, { keyPrefix: context.workload.keyPrefix('st'), stallMs, stallPhase: 'after-write' });
       await context.cluster.node(0).call('peers'); // answers once the stall is over
     },
   },
@@ -95,7 +91,7 @@ export const FAULTS: readonly Fault[] = [
     title: 'a writer stalled past its lock lease just before its Store write (what fencing tokens are for)',
     async inject(context) {
       const stallMs = context.cluster.lockTtlMs * 1.5;
-      await armAndAwaitLanding(context, 0, { keyPrefix: strongPrefix(context), stallMs, stallPhase: 'before-write' });
+      await armAndAwaitLanding(context, 0, { keyPrefix: context.workload.keyPrefix('st'), stallMs, stallPhase: 'before-write' });
     },
   },
   {
@@ -104,7 +100,7 @@ export const FAULTS: readonly Fault[] = [
     async inject(context) {
       const { cluster, workload } = context;
       for (let round = 0; round < 10; round++) {
-        const key = `${workload.keys.eventual[0].replace(/\d+$/, '')}race-${round}`;
+        const key = `${workload.keyPrefix('ev')}race-${round}`;
         workload.keys.eventual.push(key);
         const first = `${cluster.nodeIds[0]}/race#${round}`;
         const second = `${cluster.nodeIds[1]}/race#${round}`;

@@ -10,8 +10,6 @@ export type FailureClassifier = (error: unknown) => 'fail' | 'info';
  */
 export class HistoryRecorder {
   readonly operations: Operation[] = [];
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly classify: FailureClassifier) {}
 
@@ -25,26 +23,9 @@ export class HistoryRecorder {
     return this.record({ process, key, type: 'write', value }, run, false);
   }
 
-  /** Operations still waiting for an answer. */
-  get pending(): number {
-    return this.inFlight;
-  }
-
-  /** Resolves once no operation is in flight, or after `timeoutMs` (those left stay `info`). */
-  async settled(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const result = await Promise.race([idle, timeout]);
-    clearTimeout(timer);
-    return result;
-  }
-
   private async record<T>(fields: Pick<Operation, 'process' | 'key' | 'type' | 'value'>, run: () => Promise<T>, isRead: boolean): Promise<T> {
     const op: Operation = { ...fields, invoke: now(), complete: undefined, outcome: 'info' };
     this.operations.push(op);
-    this.inFlight++;
     try {
       const result = await run();
       op.complete = now();
@@ -56,8 +37,6 @@ export class HistoryRecorder {
       op.outcome = this.classify(error);
       op.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw error;
-    } finally {
-      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 }

@@ -37,8 +37,13 @@ export class Workload {
     private readonly cluster: HistoryCluster,
     private readonly options: WorkloadOptions,
   ) {
-    const keys = (kind: string, count: number) => Array.from({ length: count }, (_, i) => `${kind}:${options.prefix}:${i}`);
+    const keys = (kind: 'st' | 'ev' | 'cnt', count: number) => Array.from({ length: count }, (_, i) => `${this.keyPrefix(kind)}${i}`);
     this.keys = { strong: keys('st', options.strongKeys), eventual: keys('ev', options.eventualKeys), counter: keys('cnt', options.counterKeys) };
+  }
+
+  /** The start of every key of one kind in this workload's key space (`st:<prefix>:`). */
+  keyPrefix(kind: 'st' | 'ev' | 'cnt'): string {
+    return `${kind}:${this.options.prefix}:`;
   }
 
   /** Every operation recorded so far, over all recorders. */
