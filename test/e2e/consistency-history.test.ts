@@ -34,29 +34,6 @@ const SIZES: ScenarioSizes = {
   searchBudget: 1_000_000,
 };
 
-type Property = 'linearizable' | 'converges' | 'counters';
-
-/**
- * Properties the current core (before the StrongDistributed rewrite) violates under each fault:
- * reported as todo, so `npm test` passes meanwhile. Remove a fault's entries once the new protocol
- * lands; every property is then enforced.
- */
-const PENDING_REWRITE: Readonly<Record<string, readonly Property[]>> = {
-  none: ['linearizable', 'converges'],
-  'sigstop-short': ['linearizable', 'converges'],
-  'sigstop-long': ['linearizable', 'converges', 'counters'],
-  'bus-connection-killed': ['linearizable', 'converges', 'counters'],
-  'redis-restart': ['linearizable', 'converges', 'counters'],
-  'writer-killed-holding-lock': ['linearizable', 'converges', 'counters'],
-  'writer-stalled-after-store-write': ['linearizable', 'converges', 'counters'],
-  'writer-stalled-before-store-write': ['linearizable', 'converges', 'counters'],
-  'eventual-ack-race': ['linearizable', 'converges'],
-};
-
-function pending(fault: string, property: Property): { todo?: string } {
-  return PENDING_REWRITE[fault]?.includes(property) ? { todo: 'consistency core rewrite pending' } : {};
-}
-
 describe('consistency histories of three Warp processes on a private redis-server, under faults', { skip }, () => {
   let redis: PrivateRedis | undefined;
   let cluster: HistoryCluster | undefined;
@@ -88,15 +65,15 @@ describe('consistency histories of three Warp processes on a private redis-serve
         assert.deepEqual(report.linearizability.unknownKeys, [], 'the search ran out of budget');
       });
 
-      it('keeps every StrongDistributed history linearizable', pending(fault.name, 'linearizable'), () => {
+      it('keeps every StrongDistributed history linearizable', () => {
         assert.equal(report.linearizability.verdict, 'linearizable', describeLinearizability(report, 1));
       });
 
-      it(`converges every EventualDistributed key to the Store within ${SIZES.convergenceBoundMs} ms`, pending(fault.name, 'converges'), () => {
+      it(`converges every EventualDistributed key to the Store within ${SIZES.convergenceBoundMs} ms`, () => {
         assert.equal(report.convergence.violations.length, 0, describeConvergence(report));
       });
 
-      it('keeps every counter equal to its acknowledged increments plus some indeterminate ones', pending(fault.name, 'counters'), () => {
+      it('keeps every counter equal to its acknowledged increments plus some indeterminate ones', () => {
         assert.equal(report.counters.filter((counter) => !counter.ok).length, 0, describeCounters(report));
       });
     });
