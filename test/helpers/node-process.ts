@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './redis-cleanup.js';
 
 interface Reply {
   id?: number;
@@ -90,6 +91,14 @@ export class NodeProcess {
 }
 
 /**
+ * The start of the name (`CLIENT SETNAME`) of every Redis connection the fixture nodes of
+ * `namespace` open (test/e2e/fixtures/redis-node.ts): a test kills its cluster's connections by it.
+ */
+export function connectionNamePrefix(namespace: string): string {
+  return `${namespace}-`;
+}
+
+/**
  * Starts `size` Warp nodes of a fixture script (see test/e2e/fixtures/redis-node.ts) in one
  * namespace on the machine's Redis, and waits until each one sees all the others.
  */
@@ -111,8 +120,7 @@ export async function stopNodeCluster(nodes: readonly NodeProcess[], namespace: 
   await Promise.all(nodes.map((n) => n.stop()));
   const admin = new Redis({ host: '127.0.0.1', port: 6379 });
   try {
-    const keys = await admin.keys(`${namespace}:*`);
-    if (keys.length) await admin.del(...keys);
+    await deleteKeysWithPrefix(admin, `${namespace}:`);
   } finally {
     admin.disconnect();
   }
