@@ -104,9 +104,12 @@ function closeConnection(connection: Redis | Cluster): Promise<void> {
       if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
       else connection.disconnect();
     };
-    // A Cluster still connecting has a CLUSTER SLOTS request in flight on a connection of its own,
-    // with a timer, that disconnect() does not stop: let the attempt settle, then close.
-    if (!connection.isCluster || connection.status !== 'connecting') return close();
+    // A connection in its handshake has a request in flight that disconnect() does not stop: a
+    // Cluster still connecting its CLUSTER SLOTS (with a timer), a standalone connection in
+    // 'connect' its INFO ready check (ioredis 5 then fails it and disconnects a second time, with a
+    // 2 s timer nothing clears). Let the attempt settle, then close.
+    const handshaking = connection.status === (connection.isCluster ? 'connecting' : 'connect');
+    if (!handshaking) return close();
     const settled = (): void => {
       connection.off('ready', settled);
       connection.off('close', settled);
