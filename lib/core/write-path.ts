@@ -182,8 +182,15 @@ export class WritePath {
         prepared.abort();
         throw error;
       }
-      context.tiers.markStale([key]);
-      if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
+      if (lock.lost) {
+        // Persisted, then stalled past the lock: a newer writer may have written the key since.
+        // The write took effect (it is not reported failed); the tiers are left to the newer one.
+        await context.tiers.drop(key);
+        context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
+      } else {
+        context.tiers.markStale([key]);
+        if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
+      }
       this.recorded(key, registration, outcome.entry, body);
       prepared.commit();
       return outcome.result;

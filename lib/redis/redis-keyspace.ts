@@ -2,8 +2,28 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Codec } from '../codec/codec.interface.js';
 import { SerializationError } from '../warp.errors.js';
 
-/** An ioredis client the user owns: standalone/Sentinel (`Redis`) or `Cluster`. */
-export type RedisClient = Redis | Cluster;
+/**
+ * An ioredis client the user owns, of ioredis 5 or 6: standalone/Sentinel (`Redis`) or `Cluster`.
+ * Warp's types import the ioredis this package resolves; when that is 6 and the client comes from
+ * a v5 copy (bullmq and typeorm still peer on 5), v6's classes do not match it, so clients are
+ * also accepted by a shape both majors share. Every command Warp sends exists in both: the
+ * backends' contract suites run on each major.
+ */
+export type RedisClient = Redis | Cluster | IoRedisShape;
+
+/** What identifies an ioredis `Redis` or `Cluster` of either major (5 or 6) to the compiler. */
+export interface IoRedisShape {
+  readonly isCluster: boolean;
+  readonly status: string;
+  readonly options: { readonly keyPrefix?: string };
+  ping(): Promise<string>;
+  duplicate(): unknown;
+}
+
+/** The client as the ioredis 6 classes Warp's code is typed against (see {@link RedisClient}). */
+export function ioredis(client: RedisClient): Redis | Cluster {
+  return client as Redis | Cluster;
+}
 
 /** How many keys one `SCAN` step asks for: large enough to keep round trips few, small enough not to stall Redis. */
 const SCAN_COUNT = 500;
@@ -19,14 +39,16 @@ export function escapeGlob(text: string): string {
  * Never closes the client.
  */
 export class RedisKeyspace {
+  readonly client: Redis | Cluster;
   /** The client's own `keyPrefix` option: ioredis adds it to commands but not to `SCAN MATCH` or its results. */
   private readonly clientPrefix: string;
 
   constructor(
-    readonly client: RedisClient,
+    client: RedisClient,
     readonly prefix: string,
     readonly codec: Codec,
   ) {
+    this.client = ioredis(client);
     this.clientPrefix = client.options.keyPrefix ?? '';
   }
 

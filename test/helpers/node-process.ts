@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { onProcessDeath } from './process-death.js';
+import { deleteKeysWithPrefix } from './redis-cleanup.js';
 
 interface Reply {
   id?: number;
@@ -133,6 +134,19 @@ export class NodeProcess {
 }
 
 /**
+ * The start of the name (`CLIENT SETNAME`) of every Redis connection the fixture nodes of
+ * `namespace` open (test/e2e/fixtures/redis-node.ts): a test kills its cluster's connections by it.
+ */
+export function connectionNamePrefix(namespace: string): string {
+  return `${namespace}-`;
+}
+
+/** The name of a fixture node's RedisBus connection (its subscriber is the one to kill). */
+export function busConnectionName(namespace: string, nodeId: string): string {
+  return `${connectionNamePrefix(namespace)}${nodeId}-bus`;
+}
+
+/**
  * Starts `size` Warp nodes of a fixture script (see test/e2e/fixtures/redis-node.ts) in one
  * namespace on the machine's Redis (or the one `env.REDIS_PORT` names), and waits until each one
  * sees all the others.
@@ -168,8 +182,7 @@ export async function stopNodeCluster(nodes: readonly NodeProcess[], namespace: 
   await Promise.all(nodes.map((n) => n.stop()));
   const admin = new Redis({ host: '127.0.0.1', port: redisPort });
   try {
-    const keys = await admin.keys(`${namespace}:*`);
-    if (keys.length) await admin.del(...keys);
+    await deleteKeysWithPrefix(admin, `${namespace}:`);
   } finally {
     admin.disconnect();
   }

@@ -1,4 +1,5 @@
 import { setTimeout as pause } from 'node:timers/promises';
+import { busConnectionName } from '../node-process.js';
 import { connectionIdsNamed } from '../redis-connections.js';
 import type { PrivateRedis } from '../private-redis.js';
 import type { HistoryCluster } from './harness.js';
@@ -54,10 +55,11 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'bus-connection-killed',
-    title: "a node's bus subscriber connection killed (CLIENT KILL ID of warp-bus-node-1)",
+    title: "a node's bus subscriber connection killed (CLIENT KILL ID of node-1's RedisBus connection)",
     async inject({ cluster }) {
-      const ids = await connectionIdsNamed(cluster.admin, `warp-bus-${cluster.nodeIds[1]}`);
-      if (ids.length === 0) throw new Error(`no connection named warp-bus-${cluster.nodeIds[1]}`);
+      const name = busConnectionName(cluster.namespace, cluster.nodeIds[1]!);
+      const ids = await connectionIdsNamed(cluster.admin, name);
+      if (ids.length === 0) throw new Error(`no connection named ${name}`);
       for (const id of ids) await cluster.admin.client('KILL', 'ID', id);
     },
   },

@@ -30,6 +30,10 @@ export class HistoryCluster {
   readonly nodeIds: string[];
   /** A client of the private Redis for the test itself: Store reads, CLIENT KILL. */
   readonly admin: Redis;
+  /** The nodes' namespace (their keys and connection names start with it). */
+  get namespace(): string {
+    return this.options.namespace;
+  }
   private readonly store: RedisStore;
   private readonly restarts = new Map<number, Promise<NodeProcess>>();
 
