@@ -1,9 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Codec } from '../codec/codec.interface.js';
 import { SerializationError } from '../warp.errors.js';
+import { slotOf } from './cluster-slot.js';
 
 /** An ioredis client the user owns: standalone/Sentinel (`Redis`) or `Cluster`. */
 export type RedisClient = Redis | Cluster;
+
+/** Keys per `MGET`: bounds one command's size (and the time Redis spends on it). */
+const MGET_CHUNK = 1000;
 
 /** How many keys one `SCAN` step asks for: large enough to keep round trips few, small enough not to stall Redis. */
 const SCAN_COUNT = 500;
@@ -20,7 +24,7 @@ export function escapeGlob(text: string): string {
  */
 export class RedisKeyspace {
   /** The client's own `keyPrefix` option: ioredis adds it to commands but not to `SCAN MATCH` or its results. */
-  private readonly clientPrefix: string;
+  readonly clientPrefix: string;
 
   constructor(
     readonly client: RedisClient,
@@ -33,6 +37,14 @@ export class RedisKeyspace {
   /** The Redis key of a Warp key (without the client's `keyPrefix`, which ioredis adds). */
   key(key: string): string {
     return this.prefix + key;
+  }
+
+  /**
+   * The Redis Cluster slot of a Warp key: of its full Redis key, the client's `keyPrefix`
+   * included, since that is what ioredis sends and routes.
+   */
+  slot(key: string): number {
+    return slotOf(this.clientPrefix + this.prefix + key);
   }
 
   /** @throws SerializationError naming `key` when the codec rejects the value. */
@@ -59,6 +71,27 @@ export class RedisKeyspace {
   }
 
   /**
+   * Reads raw values in the order of `keys` (`null` for missing ones): one `MGET` per 1000 keys on
+   * a standalone server; on a Cluster, where a multi-key command must stay in one slot, one `MGET`
+   * per slot the keys fall in (sent concurrently; ioredis routes each to the slot's master).
+   */
+  async readMany(keys: readonly string[]): Promise<(string | Buffer | null)[]> {
+    const groups = this.client.isCluster ? this.bySlot(keys) : [keys.map((_, i) => i)];
+    const values: (string | Buffer | null)[] = new Array(keys.length);
+    const reads: Promise<void>[] = [];
+    for (const group of groups) {
+      for (let start = 0; start < group.length; start += MGET_CHUNK) {
+        const indexes = group.slice(start, start + MGET_CHUNK);
+        const redisKeys = indexes.map((i) => this.key(keys[i]));
+        const read = this.codec.binary ? this.client.mgetBuffer(redisKeys) : this.client.mget(redisKeys);
+        reads.push(read.then((found) => indexes.forEach((i, j) => (values[i] = found[j]))));
+      }
+    }
+    await Promise.all(reads);
+    return values;
+  }
+
+  /**
    * Lists the Warp keys under this prefix (and `subPrefix`), stripped of both prefixes, by `SCAN`
    * on the standalone server or on every Cluster master. Never `KEYS`: it would block Redis.
    */
@@ -75,12 +108,23 @@ export class RedisKeyspace {
     await this.scan('', (batch) => this.unlink(batch));
   }
 
-  /** Deletes Warp keys; on a Cluster one command per key, since a multi-key `UNLINK` must stay in one slot. */
+  /** Deletes Warp keys; on a Cluster one command per slot, since a multi-key `UNLINK` must stay in one slot. */
   async unlink(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    const redisKeys = keys.map((key) => this.key(key));
-    if (this.client.isCluster) await Promise.all(redisKeys.map((key) => this.client.unlink(key)));
-    else await this.client.unlink(...redisKeys);
+    const groups = this.client.isCluster ? this.bySlot(keys) : [keys.map((_, i) => i)];
+    await Promise.all(groups.map((group) => this.client.unlink(...group.map((i) => this.key(keys[i])))));
+  }
+
+  /** The indexes of `keys` grouped by Cluster slot, each group in input order. */
+  private bySlot(keys: readonly string[]): number[][] {
+    const groups = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      const slot = this.slot(key);
+      const group = groups.get(slot);
+      if (group === undefined) groups.set(slot, [i]);
+      else group.push(i);
+    });
+    return [...groups.values()];
   }
 
   private async scan(subPrefix: string, onBatch: (keys: string[]) => void | Promise<void>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Store } from '../../lib/store/store.interface.js';
+import type { Store, StoreWrite } from '../../lib/store/store.interface.js';
 import { MemoryStore } from '../../lib/store/memory.store.js';
 
 /**
@@ -30,17 +30,17 @@ export class ChaosStore<T = unknown> implements Store<T> {
     return value;
   }
 
-  async set(key: string, value: T): Promise<void> {
+  async set(key: string, value: T, write?: StoreWrite): Promise<void> {
     this.writes++;
     if (this.failWrites > 0) {
       this.failWrites--;
       throw new Error(`chaos: write of ${key} failed`);
     }
-    await this.inner.set(key, value);
+    await this.inner.set(key, value, write);
   }
 
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
+  delete(key: string, write?: StoreWrite): Promise<void> {
+    return this.inner.delete(key, write);
   }
 
   keys(prefix?: string): Promise<string[]> {
