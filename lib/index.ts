@@ -43,6 +43,7 @@ export { VersionedCache, VERSIONED_DEFAULTS, type Versioned, type VersionedCache
 export { WatchBus, DEFAULT_WATCH_BUFFER_SIZE, type WatchOptions } from './watch/watch-bus.js';
 export { WatchSubscription, type WatchEvent, type WatchTarget } from './watch/watch-subscription.js';
 export { JsonCodec } from './codec/json.codec.js';
+export { assertStorable } from './codec/assert-storable.js';
 export type { Codec } from './codec/codec.interface.js';
 export { NOOP_METRICS, type ObservedWarp, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 export { PrometheusWarpMetrics, type PrometheusWarpMetricsOptions } from './metrics/prometheus.metrics.js';

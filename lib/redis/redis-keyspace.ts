@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Codec } from '../codec/codec.interface.js';
-import { SerializationError } from '../warp.errors.js';
+import { keyedSerializationError } from '../codec/assert-storable.js';
 import { slotOf } from './cluster-slot.js';
 
 /** An ioredis client the user owns: standalone/Sentinel (`Redis`) or `Cluster`. */
@@ -52,7 +52,7 @@ export class RedisKeyspace {
     try {
       return this.codec.encode(value);
     } catch (error) {
-      throw keyedError('cannot serialize the value of', key, error);
+      throw keyedSerializationError('cannot serialize the value of', key, error);
     }
   }
 
@@ -61,7 +61,7 @@ export class RedisKeyspace {
     try {
       return this.codec.decode(data);
     } catch (error) {
-      throw keyedError('cannot decode the stored value of', key, error);
+      throw keyedSerializationError('cannot decode the stored value of', key, error);
     }
   }
 
@@ -140,9 +140,4 @@ export class RedisKeyspace {
       } while (cursor !== '0');
     }
   }
-}
-
-function keyedError(what: string, key: string, error: unknown): SerializationError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new SerializationError(`${what} key "${key}": ${reason}`, { key, cause: error });
 }

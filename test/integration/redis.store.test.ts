@@ -27,13 +27,25 @@ describe('RedisStore', { skip }, () => {
     assert.equal(await run.client().pttl(`${prefix}user:1`), -1);
   });
 
-  it('rejects a value JSON cannot represent with a SerializationError naming the key, writing nothing', async () => {
+  it('rejects a value JSON cannot round-trip with a SerializationError naming the key and the path, writing nothing', async () => {
     const prefix = run.freshPrefix();
     const store = new RedisStore(run.client(), { prefix });
-    for (const value of [undefined, 5n, { nested: { fn: () => 1 } }]) {
-      await assert.rejects(store.set('bad', value), (error: unknown) => error instanceof SerializationError && error.key === 'bad');
+    for (const [value, path] of [
+      [undefined, '$ is undefined'],
+      [5n, '$ is a BigInt'],
+      [{ nested: { fn: () => 1 } }, '$.nested.fn is a function'],
+      [{ items: [{ price: 1 }, { price: Number.NaN }] }, '$.items[1].price is NaN'],
+      [{ total: -Infinity }, '$.total is -Infinity'],
+      [{ tags: new Set(['a']) }, '$.tags is a Set'],
+    ] as const) {
+      await assert.rejects(store.set('bad', value, { fence: 1n }), (error: unknown) => {
+        assert.ok(error instanceof SerializationError && error.key === 'bad', String(error));
+        assert.ok(error.message.includes(`"bad": ${path}`), error.message);
+        return true;
+      });
     }
     assert.equal(await run.client().exists(`${prefix}bad`), 0);
+    assert.equal((await run.client().keys(`${prefix.slice(0, -1)}#fence:*`)).length, 0, 'no fence record either');
   });
 
   it('rejects undecodable stored data with a SerializationError naming the key', async () => {
