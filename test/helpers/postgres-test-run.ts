@@ -16,7 +16,7 @@ export interface PostgresTestRun {
    * An initialised TypeORM data source whose tables are created for `entities` under a fresh
    * prefix (TypeORM's `entityPrefix`); destroyed and its tables dropped after the file.
    */
-  dataSource(options: Omit<Partial<DataSourceOptions>, 'type'> & { entities: Function[] }): Promise<DataSource>;
+  dataSource(options: Omit<Partial<DataSourceOptions>, 'type'> & { entities: Array<new () => object> }): Promise<DataSource>;
 }
 
 /**
