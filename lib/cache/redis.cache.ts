@@ -93,7 +93,7 @@ export class RedisCache implements Cache {
 
   /**
    * Deletes coalesce: every delete issued before the next macrotask goes out as one multi-key
-   * `UNLINK` (per key on a Cluster, where one command must stay in one slot), so a burst of
+   * `UNLINK` (one per slot on a Cluster, where one command must stay in one slot), so a burst of
    * invalidations costs one round trip instead of one each.
    */
   delete(key: string): Promise<void> {
