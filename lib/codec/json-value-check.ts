@@ -38,8 +38,8 @@ export function problemOf(value: unknown, inArray: boolean): string | undefined 
 
 /** Objects whose content JSON drops (a `Map` or `Set` becomes `{}`, a typed array an object of indexes), and boxed numbers. */
 function opaqueObjectProblem(value: object): string | undefined {
-  // new Number(NaN) is stored as its primitive, so it is judged as one.
-  if (value instanceof Number) return problemOf(value.valueOf(), false);
+  // Boxed primitives are judged as their primitive: new Number(NaN) is stored as null, Object(1n) throws.
+  if (value instanceof Number || value instanceof BigInt || value instanceof Symbol) return problemOf(value.valueOf(), false);
   if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
     return `is a ${value.constructor.name} (JSON would store {}): convert it to an object or array`;
   }

@@ -28,7 +28,7 @@ function withoutNegativeZero(value: unknown): unknown {
 
 /** Values JSON would store as something else. */
 const unencodable = fc.oneof(
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, undefined, Symbol('s'), () => 1, new Map(), new Set([1]), new Uint8Array(1)),
+  fc.constantFrom(Number.NaN, Infinity, -Infinity, undefined, Symbol('s'), () => 1, new Map(), new Set([1]), new Uint8Array(1), Object(1n), new Number(Number.NaN)),
   fc.bigInt(),
 );
 

@@ -33,6 +33,8 @@ describe('JsonCodec', () => {
     ['Infinity', { total: Infinity }, '$.total is Infinity'],
     ['-Infinity', [[-Infinity]], '$[0][0] is -Infinity'],
     ['a boxed NaN', { n: new Number(Number.NaN) }, '$.n is NaN'],
+    ['a boxed BigInt', { n: Object(1n) }, '$.n is a BigInt'],
+    ['a boxed symbol', { s: Object(Symbol('s')) }, '$.s is a symbol'],
     ['a BigInt', 10n, '$ is a BigInt'],
     ['a nested BigInt', { a: { b: [1n] } }, '$.a.b[0] is a BigInt'],
     ['a function', () => 1, '$ is a function'],
