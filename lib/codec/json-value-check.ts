@@ -38,6 +38,9 @@ export function problemOf(value: unknown, inArray: boolean): string | undefined 
 
 /** Objects whose content JSON drops (a `Map` or `Set` becomes `{}`, a typed array an object of indexes), and boxed numbers. */
 function opaqueObjectProblem(value: object): string | undefined {
+  // Plain objects and arrays, nearly everything a cache holds, skip the checks below.
+  const constructor = value.constructor;
+  if (constructor === Object || constructor === Array) return undefined;
   // Boxed primitives are judged as their primitive: new Number(NaN) is stored as null, Object(1n) throws.
   if (value instanceof Number || value instanceof BigInt || value instanceof Symbol) return problemOf(value.valueOf(), false);
   if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {

@@ -85,7 +85,8 @@ export class JsonCodec implements Codec {
 
 /** `JSON.stringify` replacer: sees every value after `toJSON`, at any depth, and stops at the first problem. */
 function refuseUnencodable(this: unknown, _key: string, value: unknown): unknown {
-  if (problemOf(value, Array.isArray(this)) !== undefined) throw UNENCODABLE;
+  // `undefined` is fine as an object member (dropped), not in an array (it would become null).
+  if (value === undefined ? Array.isArray(this) : problemOf(value, false) !== undefined) throw UNENCODABLE;
   return value;
 }
 
