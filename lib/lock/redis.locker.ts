@@ -5,7 +5,8 @@ import { InvalidOptionsError, WarpError } from '../warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
 import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
-import { ACQUIRE, RELEASE, RENEW, runScript } from './redis-lock.scripts.js';
+import { runScript } from '../redis/lua-script.js';
+import { ACQUIRE, RELEASE, RENEW } from './redis-lock.scripts.js';
 
 /** Options of `RedisLocker`. */
 export interface RedisLockerOptions {

@@ -1,28 +1,73 @@
-import type { Store } from './store.interface.js';
+import { assertDuration } from '../lock/lock-options.js';
+import { DEFAULT_FENCE_TOMBSTONE_TTL, fenceOf } from './fence.js';
+import { FenceLedger } from './fence-ledger.js';
+import type { Store, StoreWrite } from './store.interface.js';
+
+/** Options of `MemoryStore`. */
+export interface MemoryStoreOptions {
+  /**
+   * How long the fence of a deleted key is remembered, in ms (see `StoreWrite.fence`). Default
+   * `DEFAULT_FENCE_TOMBSTONE_TTL` (24 hours).
+   */
+  fenceTombstoneTtl?: number;
+}
 
 /**
  * In-process store: the embedded default, for development, tests and single-node apps whose data
  * may be lost on restart. Values are kept by reference.
+ *
+ * Fenced writes (`StoreWrite.fence`) are checked against the highest fence accepted per key; the
+ * fence lives as long as the value, and a deleted key's fence for `fenceTombstoneTtl`.
+ *
+ * @example
+ * WarpModule.forRoot({ store: new MemoryStore([['config:site', { title: 'Shop' }]]) })
  */
 export class MemoryStore<T = unknown> implements Store<T> {
   private readonly data: Map<string, T>;
+  private readonly fences: FenceLedger;
 
-  constructor(initial?: Iterable<[string, T]>) {
+  /** @throws InvalidOptionsError when `fenceTombstoneTtl` is not a number of ms > 0. */
+  constructor(initial?: Iterable<[string, T]>, options: MemoryStoreOptions = {}) {
+    const tombstoneTtl = options.fenceTombstoneTtl ?? DEFAULT_FENCE_TOMBSTONE_TTL;
+    assertDuration('fenceTombstoneTtl', tombstoneTtl, false, 'MemoryStore');
     this.data = new Map(initial);
+    this.fences = new FenceLedger(tombstoneTtl);
   }
 
   get(key: string): Promise<T | undefined> {
     return Promise.resolve(this.data.get(key));
   }
 
-  set(key: string, value: T): Promise<void> {
-    this.data.set(key, value);
-    return Promise.resolve();
+  /**
+   * @throws FenceRejectedError when `write.fence` is lower than the key's accepted fence (nothing changes).
+   * @throws InvalidOptionsError when `write.fence` is not a bigint >= 0n.
+   */
+  set(key: string, value: T, write?: StoreWrite): Promise<void> {
+    try {
+      const fence = fenceOf(key, write);
+      this.fences.admit(key, fence);
+      this.data.set(key, value);
+      this.fences.setDone(key, fence);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  delete(key: string): Promise<void> {
-    this.data.delete(key);
-    return Promise.resolve();
+  /**
+   * @throws FenceRejectedError when `write.fence` is lower than the key's accepted fence (nothing changes).
+   * @throws InvalidOptionsError when `write.fence` is not a bigint >= 0n.
+   */
+  delete(key: string, write?: StoreWrite): Promise<void> {
+    try {
+      const fence = fenceOf(key, write);
+      this.fences.admit(key, fence);
+      this.data.delete(key);
+      this.fences.deleteDone(key, fence);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   keys(prefix?: string): Promise<string[]> {

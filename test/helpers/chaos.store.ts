@@ -1,10 +1,5 @@
-import type { Store } from '../../lib/store/store.interface.js';
+import type { Store, StoreWrite } from '../../lib/store/store.interface.js';
 import { MemoryStore } from '../../lib/store/memory.store.js';
-
-/** What Warp may pass with a write: the write lock's fencing token (DESIGN.md §3, the Store port). */
-export interface StoreWrite {
-  fence?: bigint;
-}
 
 /**
  * A real store (a `MemoryStore` unless one is given) behind a switchboard of failures and gates,
@@ -49,12 +44,12 @@ export class ChaosStore<T = unknown> implements Store<T> {
       throw new Error(`chaos: write of ${key} failed`);
     }
     // Forwarded as given, so a fencing store behind this one sees the token.
-    const persist = () => (this.inner.set as (key: string, value: T, write?: StoreWrite) => Promise<void>).call(this.inner, key, value, write);
+    const persist = () => this.inner.set(key, value, write);
     await (this.aroundWrite === undefined ? persist() : this.aroundWrite(key, value, persist));
   }
 
-  async delete(key: string): Promise<void> {
-    await this.inner.delete?.(key);
+  async delete(key: string, write?: StoreWrite): Promise<void> {
+    await this.inner.delete?.(key, write);
   }
 
   async keys(prefix?: string): Promise<string[]> {
