@@ -23,8 +23,9 @@ export { Cache } from './cache/cache.interface.js';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory.cache.js';
 export { RedisCache, type RedisCacheOptions } from './cache/redis.cache.js';
 export { TieredCache, type TieredCacheOptions } from './cache/tiered.cache.js';
-export { Store } from './store/store.interface.js';
-export { MemoryStore } from './store/memory.store.js';
+export { Store, type StoreWrite } from './store/store.interface.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory.store.js';
+export { DEFAULT_FENCE_TOMBSTONE_TTL, toFence } from './store/fence.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
 export { SyncBus } from './bus/sync-bus.interface.js';
 export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
@@ -42,6 +43,7 @@ export { VersionedCache, VERSIONED_DEFAULTS, type Versioned, type VersionedCache
 export { WatchBus, DEFAULT_WATCH_BUFFER_SIZE, type WatchOptions } from './watch/watch-bus.js';
 export { WatchSubscription, type WatchEvent, type WatchTarget } from './watch/watch-subscription.js';
 export { JsonCodec } from './codec/json.codec.js';
+export { assertStorable } from './codec/assert-storable.js';
 export type { Codec } from './codec/codec.interface.js';
 export { NOOP_METRICS, type ObservedWarp, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 export { PrometheusWarpMetrics, type PrometheusWarpMetricsOptions } from './metrics/prometheus.metrics.js';
@@ -57,6 +59,7 @@ export type { WarpLogger } from './interfaces/warp-logger.interface.js';
 // Errors
 export {
   BusError,
+  FenceRejectedError,
   InvalidKeyError,
   InvalidOptionsError,
   LeaseNotFoundError,

@@ -40,6 +40,33 @@ export class StoreError extends WarpError {
   static override readonly code = 'E_WARP_STORE';
 }
 
+/**
+ * A store refused a write fenced with a lower fencing token than one it already accepted for the
+ * key: a newer holder of the key's write lock has written since, so this (stale) writer must not.
+ * The store is unchanged. Carries the key, the refused fence and the fence the store holds.
+ *
+ * @example
+ * try { await store.set(key, value, { fence }) } catch (e) { if (e instanceof FenceRejectedError) e.accepted }
+ */
+export class FenceRejectedError extends WarpError {
+  static override readonly code = 'E_WARP_FENCE_REJECTED';
+  declare readonly key: string;
+  /** The fence of the refused write. */
+  readonly attempted: bigint;
+  /** The highest fence the store accepted for the key (the bar the write did not reach). */
+  readonly accepted: bigint;
+
+  constructor(key: string, attempted: bigint, accepted: bigint) {
+    super(
+      `Store write of "${key}" refused: its fence ${attempted} is lower than the fence ${accepted} already accepted ` +
+        '(a newer holder of the write lock has written since)',
+      { key },
+    );
+    this.attempted = attempted;
+    this.accepted = accepted;
+  }
+}
+
 /** A StrongDistributed write was not acknowledged by enough live peers within `publishTimeout`. */
 export class QuorumNotReachedError extends WarpError {
   static override readonly code = 'E_WARP_QUORUM_NOT_REACHED';

@@ -1,5 +1,5 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { DynamicModule } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import {
   MemoryCache,
   Mode,
@@ -11,26 +11,18 @@ import {
   WarpModule,
   type KeyRegistration,
 } from '../lib/index.js';
-
-const SAMPLE_REDIS = Symbol('SAMPLE_REDIS');
+import { SAMPLE_PREFIX, SAMPLE_REDIS, SampleRedisModule } from './sample-redis.module.js';
 
 /** The go-warp counter: a merge function adds increments instead of overwriting. */
 const keys: KeyRegistration[] = [
   { key: 'counter', mode: Mode.StrongDistributed, merge: (current: number, increment: number) => current + increment },
 ];
 
-/** Owns the sample's ioredis client: Warp's Redis backends never close a client they were given. */
-@Global()
-@Module({
-  providers: [{ provide: SAMPLE_REDIS, useFactory: () => new Redis(process.env.WARP_REDIS_URL!) }],
-  exports: [SAMPLE_REDIS],
-})
-class SampleRedisModule implements OnApplicationShutdown {
-  constructor(@Inject(SAMPLE_REDIS) private readonly redis: Redis) {}
-  onApplicationShutdown(): void {
-    this.redis.disconnect();
-  }
-}
+/** True when this process is a node of a Redis-backed cluster (`WARP_REDIS_URL`). */
+export const onRedis = Boolean(process.env.WARP_REDIS_URL);
+
+/** The sample's own Redis client module, imported only on Redis. */
+export const sampleInfrastructure = onRedis ? [SampleRedisModule] : [];
 
 /**
  * Warp for the sample. Without `WARP_REDIS_URL`: the embedded in-memory defaults (one node).
@@ -38,19 +30,19 @@ class SampleRedisModule implements OnApplicationShutdown {
  * several with different `PORT`s and they stay consistent.
  */
 export function warpForSample(): DynamicModule {
-  if (!process.env.WARP_REDIS_URL) return WarpModule.forRoot({ keys, metrics: true });
+  if (!onRedis) return WarpModule.forRoot({ keys, metrics: true });
   return WarpModule.forRootAsync({
     imports: [SampleRedisModule],
     inject: [SAMPLE_REDIS],
     useFactory: (redis: Redis) => ({
-      namespace: 'warp-sample',
+      namespace: SAMPLE_PREFIX,
       nodeId: `sample-${process.env.PORT ?? 3000}`,
       keys,
       metrics: true,
-      cache: new TieredCache(new MemoryCache(), new RedisCache(redis, { prefix: 'warp-sample:cache:' })),
-      store: new RedisStore(redis, { prefix: 'warp-sample:store:' }),
+      cache: new TieredCache(new MemoryCache(), new RedisCache(redis, { prefix: `${SAMPLE_PREFIX}:cache:` })),
+      store: new RedisStore(redis, { prefix: `${SAMPLE_PREFIX}:store:` }),
       bus: new RedisBus(redis),
-      locks: new RedisLocker(redis, { prefix: 'warp-sample:lock:' }),
+      locks: new RedisLocker(redis, { prefix: `${SAMPLE_PREFIX}:lock:` }),
     }),
   });
 }

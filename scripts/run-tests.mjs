@@ -21,17 +21,21 @@ const files = (targets.length ? targets : ['build/test']).flatMap(testFiles);
 const args = ['--test', '--test-reporter=spec', '--test-timeout=120000', ...files];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 
-const counts = { pass: 0, fail: 0, skipped: 0 };
-let tail = '';
+const counts = { pass: 0, fail: 0, skipped: 0, todo: 0 };
+// The summary lines ("ℹ pass 12") are read as they stream by: the reporter may print long details
+// of failed todo tests after them.
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4096);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop();
+  for (const line of lines) {
+    const match = /^ℹ (pass|fail|skipped|todo) (\d+)$/.exec(line.trim());
+    if (match) counts[match[1]] = Number(match[2]);
+  }
 });
 child.on('close', (code) => {
-  for (const name of Object.keys(counts)) {
-    const match = tail.match(new RegExp(`ℹ ${name} (\\d+)`));
-    if (match) counts[name] = Number(match[1]);
-  }
-  console.log(`\nTests: ${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped`);
+  const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
+  console.log(`\nTests: ${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped${todo}`);
   process.exit(code ?? 1);
 });

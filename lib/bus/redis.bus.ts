@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
+import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
 import { BusError } from '../warp.errors.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
@@ -34,6 +35,7 @@ function toBuffer(payload: Uint8Array): Buffer {
  * WarpModule.forRoot({ bus: new RedisBus(redis) });
  */
 export class RedisBus extends BaseSyncBus {
+  private readonly client: Redis | Cluster;
   private readonly connectionName: string;
   private subscriber?: Redis | Cluster;
   /** Removes the listeners the bus put on its subscriber (and only those: a `Cluster` listens to its own events). */
@@ -45,14 +47,12 @@ export class RedisBus extends BaseSyncBus {
   private readyCount = 0;
 
   /**
-   * @param client an ioredis client you own; the bus publishes on it and duplicates it for its
-   * subscriber connection, and never closes it.
+   * @param client an ioredis 5 or 6 client you own; the bus publishes on it and duplicates it for
+   * its subscriber connection, and never closes it.
    */
-  constructor(
-    private readonly client: Redis | Cluster,
-    options: RedisBusOptions = {},
-  ) {
+  constructor(client: RedisClient, options: RedisBusOptions = {}) {
     super('RedisBus');
+    this.client = ioredis(client);
     this.connectionName = options.connectionName ?? DEFAULT_CONNECTION_NAME;
   }
 

@@ -1,3 +1,4 @@
+import { assertStorable } from '../codec/assert-storable.js';
 import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
 import type { Envelope } from '../core/envelope.js';
@@ -92,7 +93,7 @@ export class RedisCache implements Cache {
 
   /**
    * Deletes coalesce: every delete issued before the next macrotask goes out as one multi-key
-   * `UNLINK` (per key on a Cluster, where one command must stay in one slot), so a burst of
+   * `UNLINK` (one per slot on a Cluster, where one command must stay in one slot), so a burst of
    * invalidations costs one round trip instead of one each.
    */
   delete(key: string): Promise<void> {
@@ -127,8 +128,14 @@ export class RedisCache implements Cache {
   }
 
   private encode(key: string, entry: Envelope): string | Buffer {
-    // Copy the three fields: an entry may carry others (a memory tier's expiry) that must not travel.
-    return this.space.encode(key, { value: entry.value, ts: entry.ts, origin: entry.origin });
+    try {
+      // Copy the three fields: an entry may carry others (a memory tier's expiry) that must not travel.
+      return this.space.encode(key, { value: entry.value, ts: entry.ts, origin: entry.origin });
+    } catch (error) {
+      // The codec saw the envelope: name the path inside the user's value rather than `$.value...`.
+      assertStorable(this.space.codec, key, entry.value);
+      throw error;
+    }
   }
 
   private toEnvelope(key: string, data: string | Buffer): Envelope {

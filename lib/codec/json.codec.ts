@@ -1,5 +1,6 @@
 import { SerializationError } from '../warp.errors.js';
 import type { Codec } from './codec.interface.js';
+import { findUnencodable, problemOf } from './json-value-check.js';
 
 /**
  * Cheap pre-check for keys that could pollute a prototype once the decoded object is merged or
@@ -8,14 +9,25 @@ import type { Codec } from './codec.interface.js';
  */
 const SUSPICIOUS = /__proto__|constructor|\\u/;
 
+/** Thrown by the encoding replacer to stop `JSON.stringify` at the first problem; never escapes. */
+const UNENCODABLE = Symbol('unencodable');
+
 /**
  * The default codec: JSON text.
  *
- * `encode` throws `SerializationError` instead of silently losing data for what JSON cannot
- * represent: BigInt, cyclic structures, functions and symbols at any depth, and `undefined` at
- * the top level. Other values follow `JSON.stringify`: object properties holding `undefined` are
- * omitted, `NaN`/`Infinity` become `null`, a `Date` becomes its ISO string (objects with `toJSON`
- * are encoded through it), and `Map`/`Set` become `{}` — convert those before caching them.
+ * **Refused** (`SerializationError` naming the JSON path, e.g. `$.items[3].price is NaN`), anywhere
+ * in the value, because JSON would store something else than it was given: `NaN`, `Infinity` and
+ * `-Infinity` (JSON writes `null`), BigInt, functions, symbols, circular references, `undefined`
+ * at the top level or in an array (JSON writes `null`), `Map`, `Set`, `WeakMap`, `WeakSet` (JSON
+ * writes `{}`), `ArrayBuffer` and typed arrays.
+ *
+ * **Accepted with a known change**: an object with a `toJSON` method is stored as its result — a
+ * `Date` comes back as its ISO string, a `Buffer` as `{ type: 'Buffer', data: [...] }`; object
+ * members holding `undefined` are dropped (reading the member gives `undefined` either way);
+ * class instances come back as plain objects of their own enumerable properties; `-0` comes back
+ * as `0`.
+ * Everything else JSON has (strings, finite numbers, booleans, `null`, arrays, plain objects)
+ * round-trips exactly. For richer types plug in another codec (see `Codec`).
  *
  * `decode` neutralises prototype-pollution payloads: own `__proto__` keys and `constructor` keys
  * whose value has a `prototype` are removed at any depth, so decoded data is safe to merge or
@@ -24,24 +36,37 @@ const SUSPICIOUS = /__proto__|constructor|\\u/;
  * @example
  * const codec = new JsonCodec();
  * codec.decode(codec.encode({ id: 1 })); // { id: 1 }
+ * codec.encode({ items: [{ price: NaN }] }); // throws SerializationError: $.items[0].price is NaN
  */
 export class JsonCodec implements Codec {
   readonly binary = false;
 
-  /** @throws SerializationError for BigInt, cycles, functions, symbols, or top-level `undefined`. */
+  /** @throws SerializationError naming the JSON path of the first value JSON cannot round-trip. */
   encode(value: unknown): string {
     let text: string | undefined;
     try {
-      text = JSON.stringify(value, rejectUnrepresentable);
+      text = JSON.stringify(value, refuseUnencodable);
     } catch (error) {
-      if (error instanceof SerializationError) throw error;
-      // Cycles (V8 names the property closing the circle) and throwing `toJSON` methods.
-      throw new SerializationError(`JSON cannot encode the value: ${(error as Error).message}`, { cause: error });
+      // The fast path only knows *that* something is wrong; the walk finds where, for the message.
+      throw explain(value, error === UNENCODABLE ? undefined : error);
     }
-    if (text === undefined) {
-      throw new SerializationError('JSON cannot encode undefined (or a value whose toJSON returns undefined)');
-    }
+    if (text === undefined) throw explain(value, undefined);
     return text;
+  }
+
+  /**
+   * Checks that `encode` would accept `value`, without building the text (what the engine runs
+   * when no shared tier encodes the value).
+   * @throws SerializationError naming the JSON path of the first value JSON cannot round-trip.
+   */
+  assertEncodable(value: unknown): void {
+    let found;
+    try {
+      found = findUnencodable(value);
+    } catch (error) {
+      throw explain(value, error);
+    }
+    if (found !== undefined) throw new SerializationError(`${found.path} ${found.problem}`);
   }
 
   /** @throws SerializationError when the data is not valid JSON. */
@@ -58,14 +83,28 @@ export class JsonCodec implements Codec {
   }
 }
 
-/** `JSON.stringify` replacer: sees every value (after `toJSON`), at any depth. */
-function rejectUnrepresentable(this: unknown, key: string, value: unknown): unknown {
-  const type = typeof value;
-  if (type === 'bigint' || type === 'function' || type === 'symbol') {
-    const where = key === '' ? 'at the top level' : `at property "${key}"`;
-    throw new SerializationError(`JSON cannot encode a ${type} (${where})`);
-  }
+/** `JSON.stringify` replacer: sees every value after `toJSON`, at any depth, and stops at the first problem. */
+function refuseUnencodable(this: unknown, _key: string, value: unknown): unknown {
+  // `undefined` is fine as an object member (dropped), not in an array (it would become null).
+  if (value === undefined ? Array.isArray(this) : problemOf(value, false) !== undefined) throw UNENCODABLE;
   return value;
+}
+
+/**
+ * The `SerializationError` for a value `JSON.stringify` refused: the path and problem when the walk
+ * finds them (cycles are found here too: V8 names only the property that closes the circle), else
+ * the failure itself (a throwing `toJSON`).
+ */
+function explain(value: unknown, failure: unknown): SerializationError {
+  let found;
+  try {
+    found = findUnencodable(value);
+  } catch (error) {
+    failure ??= error;
+  }
+  if (found !== undefined) return new SerializationError(`${found.path} ${found.problem}`, { cause: failure });
+  const reason = failure instanceof Error ? failure.message : 'JSON.stringify gave no text';
+  return new SerializationError(`JSON cannot encode the value: ${reason}`, { cause: failure });
 }
 
 /** Walks the parsed tree iteratively (no recursion limit on deep payloads) and deletes dangerous keys. */

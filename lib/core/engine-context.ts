@@ -1,3 +1,4 @@
+import type { Codec } from '../codec/codec.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { MeteredLocker } from '../lock/metered-locker.js';
 import type { MergeEngine } from '../merge/merge.engine.js';
@@ -25,6 +26,8 @@ export interface EngineContext {
   readonly cluster: Cluster;
   readonly locks: MeteredLocker;
   readonly mergeEngine: MergeEngine;
+  /** The value rule: what every tier must be able to hold (the JSON codec unless configured). */
+  readonly codec: Codec;
   readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
   /** Loads of `get` and warmup, per key. */

@@ -1,5 +1,6 @@
 import type { SyncBus } from '../bus/sync-bus.interface.js';
 import type { Cache } from '../cache/cache.interface.js';
+import type { Codec } from '../codec/codec.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { Locker } from '../lock/locker.interface.js';
 import type { MergeEngine } from '../merge/merge.engine.js';
@@ -68,4 +69,11 @@ export const METRICS_SHAPE: PortShape<WarpMetrics> = {
   ],
   optional: ['lockHold', 'storeError', 'observe'],
   example: 'new PrometheusWarpMetrics()',
+};
+
+export const CODEC_SHAPE: PortShape<Codec> = {
+  what: 'a Codec',
+  methods: ['encode', 'decode'],
+  optional: ['assertEncodable'],
+  example: 'new JsonCodec(), or the codec your Redis backends use',
 };

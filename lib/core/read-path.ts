@@ -4,7 +4,7 @@ import type { Envelope } from './envelope.js';
 import { Mode } from './mode.js';
 import type { Registration } from './registry.js';
 import type { Flight } from './singleflight.js';
-import { assertStorable } from './values.js';
+import { assertStorable } from '../codec/assert-storable.js';
 
 /** Options of one `getOrSet` call. */
 export interface GetOrSetOptions<T = unknown> {
@@ -335,7 +335,7 @@ export class ReadPath {
       return;
     }
     try {
-      assertStorable(key, value);
+      assertStorable(context.codec, key, value);
     } catch (error) {
       if (!(error instanceof SerializationError)) throw error;
       context.logger.warn(`Warp: the value loaded for "${key}" was returned but not cached: ${error.message}`);

@@ -16,7 +16,7 @@ import {
   ttl,
   type OptionCheck,
 } from './option-checks.js';
-import { BUS_SHAPE, CACHE_SHAPE, LOCKER_SHAPE, LOGGER_SHAPE, MERGE_SHAPE, METRICS_SHAPE, STORE_SHAPE } from './port-shapes.js';
+import { BUS_SHAPE, CACHE_SHAPE, CODEC_SHAPE, LOCKER_SHAPE, LOGGER_SHAPE, MERGE_SHAPE, METRICS_SHAPE, STORE_SHAPE } from './port-shapes.js';
 
 /** Defaults shared by `new Warp()`, `WarpModule.forRoot()` and `forRootAsync()`. */
 export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
@@ -106,6 +106,7 @@ export const WARP_OPTION_CHECKS: { readonly [K in keyof WarpOptions]-?: OptionCh
   versions: nested({ maxVersions: positiveInteger, maxEntries: positiveInteger }, '{ maxVersions?, maxEntries? }'),
   watch: nested({ bufferSize: positiveInteger }, '{ bufferSize? }'),
   logger: port(LOGGER_SHAPE),
+  codec: port(CODEC_SHAPE),
 };
 
 /**

@@ -31,7 +31,9 @@ import { KeyRegistry, type RegisterOptions, type Registration } from './registry
 import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
 import { SingleFlight } from './singleflight.js';
 import { Tiers } from './tiers.js';
-import { assertStorable } from './values.js';
+import { assertStorable } from '../codec/assert-storable.js';
+import type { Codec } from '../codec/codec.interface.js';
+import { JsonCodec } from '../codec/json.codec.js';
 import { warmup } from './warmup.js';
 import { WritePath } from './write-path.js';
 import { MeteredLocker } from '../lock/metered-locker.js';
@@ -77,6 +79,8 @@ export class Warp {
   readonly store: Store;
   readonly bus: SyncBus;
   readonly mergeEngine: MergeEngine;
+  /** Decides which values every tier can hold (`codec` option; default JSON). */
+  readonly codec: Codec;
   readonly locker: Locker;
   /** The locker with wait and hold times recorded: every lock the engine takes goes through it. */
   private readonly locks: MeteredLocker;
@@ -114,6 +118,7 @@ export class Warp {
     this.store = options.store ?? new MemoryStore();
     this.bus = options.bus ?? new MemoryBus();
     this.mergeEngine = options.merge ?? new MergeEngine();
+    this.codec = options.codec ?? new JsonCodec();
     this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
     this.locks = new MeteredLocker(this.locker, this.metrics);
     this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout);
@@ -176,6 +181,7 @@ export class Warp {
       cluster: this.cluster,
       locks: this.locks,
       mergeEngine: this.mergeEngine,
+      codec: this.codec,
       metrics: this.metrics,
       logger: this.logger,
       reads: this.reads,
@@ -303,7 +309,7 @@ export class Warp {
     try {
       registration = this.registrationOf(key);
       this.assertOpen(key);
-      assertStorable(key, value);
+      assertStorable(this.codec, key, value);
       ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
       if (options?.storeTtl !== undefined) storeTtl = entryTtl(key, options.storeTtl, 'storeTtl') || undefined;
     } catch (error) {

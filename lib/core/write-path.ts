@@ -1,11 +1,12 @@
 import type { LockHandle } from '../lock/locker.interface.js';
-import { InvalidOptionsError, LockLostError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError, LockLostError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
 import { messageOf, type EngineContext } from './engine-context.js';
 import type { Envelope } from './envelope.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { Mode } from './mode.js';
 import type { Registration } from './registry.js';
-import { assertStorable } from './values.js';
+import { assertStorable } from '../codec/assert-storable.js';
+import { toFence } from '../store/fence.js';
 import { WritesInFlight } from './write-guards.js';
 
 /** What one write does once its key is locked (and, for StrongDistributed, prepared). */
@@ -17,9 +18,6 @@ interface WriteBody<R> {
   /** The write removes the key (peers also forget fail-safe values). */
   drops: boolean;
 }
-
-/** Code a store uses to refuse a write whose fencing token is older than one it accepted. */
-const FENCE_REJECTED = 'E_WARP_FENCE_REJECTED';
 
 /**
  * Writes: `set` and `delete` are write-through (the store first), `put` and `evict` are the
@@ -83,7 +81,7 @@ export class WritePath {
         const result = await method();
         if (result === undefined) return { result };
         try {
-          assertStorable(key, result);
+          assertStorable(this.context.codec, key, result);
         } catch (error) {
           if (!(error instanceof SerializationError)) throw error;
           this.context.logger.warn(`Warp: @WarpPut result for "${key}" was not cached: ${error.message}`);
@@ -177,13 +175,20 @@ export class WritePath {
       try {
         // Every reader now reads through: drop the copies a reader could still meet afterwards.
         await context.tiers.drop(key);
-        outcome = await body.run(BigInt(lock.fencingToken), () => assertHeld(lock, key));
+        outcome = await body.run(toFence(lock.fencingToken), () => assertHeld(lock, key));
       } catch (error) {
         prepared.abort();
         throw error;
       }
-      context.tiers.markStale([key]);
-      if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
+      if (lock.lost) {
+        // Persisted, then stalled past the lock: a newer writer may have written the key since.
+        // The write took effect (it is not reported failed); the tiers are left to the newer one.
+        await context.tiers.drop(key);
+        context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
+      } else {
+        context.tiers.markStale([key]);
+        if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
+      }
       this.recorded(key, registration, outcome.entry, body);
       prepared.commit();
       return outcome.result;
@@ -249,7 +254,7 @@ export class WritePath {
 
   private storeFailure(key: string, registration: Registration, error: unknown): WarpError {
     if (error instanceof SerializationError) return error;
-    if ((error as { code?: unknown } | null)?.code === FENCE_REJECTED) {
+    if (error instanceof FenceRejectedError) {
       return new LockLostError(`StrongDistributed write of "${key}" was refused by the store: a newer lock holder wrote it first`, { key, cause: error });
     }
     this.context.metrics.storeError?.(registration.pattern, 'write');

@@ -1,4 +1,5 @@
 import type { Cache } from '../cache/cache.interface.js';
+import type { Codec } from '../codec/codec.interface.js';
 import type { Mode } from '../core/mode.js';
 import type { Locker } from '../lock/locker.interface.js';
 import type { MergeEngine, MergeFn } from '../merge/merge.engine.js';
@@ -58,6 +59,13 @@ export interface WarpOptions {
   bus?: SyncBus;
   /** Default: last-write-wins. */
   merge?: MergeEngine;
+  /**
+   * The value rule: `set`, `@WarpPut` and fills refuse (`SerializationError`) a value this codec
+   * cannot round-trip, in memory-only mode too, so a value is accepted or refused the same way
+   * whatever backend holds it. Give the codec your Redis backends use when it is richer than
+   * JSON. Default: `JsonCodec` (NaN, ±Infinity, BigInt, functions, symbols, cycles are refused).
+   */
+  codec?: Codec;
   /**
    * ms a StrongDistributed write waits for its prepare to come back through the bus (and for its
    * write lock) before failing with `QuorumNotReachedError`. Default 2000.

@@ -51,11 +51,11 @@ export function assertLockName(name: unknown): asserts name is string {
 
 /**
  * Checks a duration option in ms: a finite number up to the timer limit, > 0 (or >= 0 when
- * `allowZero`).
+ * `allowZero`). Shared with other options measured in ms (`owner` names whose option it is).
  *
- * @throws {InvalidOptionsError} Naming `option` and the accepted range.
+ * @throws {InvalidOptionsError} Naming `owner`, `option` and the accepted range.
  */
-export function assertDuration(option: string, value: unknown, allowZero: boolean): asserts value is number {
+export function assertDuration(option: string, value: unknown, allowZero: boolean, owner = 'lock'): asserts value is number {
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
@@ -64,7 +64,7 @@ export function assertDuration(option: string, value: unknown, allowZero: boolea
   if (!ok) {
     const range = allowZero ? '>= 0' : '> 0';
     throw new InvalidOptionsError(
-      `Invalid lock option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describe(value)}`,
+      `Invalid ${owner} option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describe(value)}`,
     );
   }
 }

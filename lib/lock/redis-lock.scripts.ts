@@ -1,15 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-
-/** A Lua script with its SHA1, run by `EVALSHA` (falling back to `EVAL` on a cold script cache). */
-export interface LuaScript {
-  readonly lua: string;
-  readonly sha: string;
-}
-
-function script(lua: string): LuaScript {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
+import { luaScript as script } from '../redis/lua-script.js';
 
 /**
  * KEYS: lock, fence counter (same hash slot). ARGV: token, ttl ms.
@@ -46,23 +35,3 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `);
-
-/**
- * Runs `script` on `client` by SHA, loading it with `EVAL` when the server does not know it yet
- * (first use, restart, `SCRIPT FLUSH`). Leaves the user's client untouched (no `defineCommand`).
- */
-export async function runScript(
-  client: Redis | Cluster,
-  { lua, sha }: LuaScript,
-  keys: readonly string[],
-  args: ReadonlyArray<string | number>,
-): Promise<number> {
-  // Both client types share the commander API; the union's overloads are not callable as-is.
-  const commander = client as Redis;
-  try {
-    return (await commander.evalsha(sha, keys.length, ...keys, ...args)) as number;
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return (await commander.eval(lua, keys.length, ...keys, ...args)) as number;
-  }
-}

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
 import { InvalidOptionsError, WarpError } from '../warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
 import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
-import { ACQUIRE, RELEASE, RENEW, runScript } from './redis-lock.scripts.js';
+import { runScript } from '../redis/lua-script.js';
+import { ACQUIRE, RELEASE, RENEW } from './redis-lock.scripts.js';
 
 /** Options of `RedisLocker`. */
 export interface RedisLockerOptions {
@@ -103,9 +105,12 @@ function closeConnection(connection: Redis | Cluster): Promise<void> {
       if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
       else connection.disconnect();
     };
-    // A Cluster still connecting has a CLUSTER SLOTS request in flight on a connection of its own,
-    // with a timer, that disconnect() does not stop: let the attempt settle, then close.
-    if (!connection.isCluster || connection.status !== 'connecting') return close();
+    // A connection in its handshake has a request in flight that disconnect() does not stop: a
+    // Cluster still connecting its CLUSTER SLOTS (with a timer), a standalone connection in
+    // 'connect' its INFO ready check (ioredis 5 then fails it and disconnects a second time, with a
+    // 2 s timer nothing clears). Let the attempt settle, then close.
+    const handshaking = connection.status === (connection.isCluster ? 'connecting' : 'connect');
+    if (!handshaking) return close();
     const settled = (): void => {
       connection.off('ready', settled);
       connection.off('close', settled);
@@ -157,12 +162,12 @@ export class RedisLocker implements Locker {
   #closing: Promise<void> | undefined;
 
   /**
-   * @param client - An ioredis `Redis` or `Cluster` the caller owns; never closed by the locker.
+   * @param client - An ioredis (5 or 6) `Redis` or `Cluster` the caller owns; never closed by the locker.
    * @param options - See `RedisLockerOptions`.
    * @throws {InvalidOptionsError} When `prefix` is not a string free of braces, or the retry
    *   delays are not positive numbers with `retryMinMs <= retryMaxMs`.
    */
-  constructor(client: Redis | Cluster, options: RedisLockerOptions = {}) {
+  constructor(client: RedisClient, options: RedisLockerOptions = {}) {
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
       throw new InvalidOptionsError(`Invalid RedisLocker option "prefix": expected a string without "{" or "}"`);
@@ -176,7 +181,7 @@ export class RedisLocker implements Locker {
         `Invalid RedisLocker options: "retryMinMs" (${retryMinMs}) must not exceed "retryMaxMs" (${retryMaxMs})`,
       );
     }
-    this.#client = client;
+    this.#client = ioredis(client);
     this.#prefix = prefix;
     // ioredis prefixes keys with the client's `keyPrefix` but not channels: add it by hand so
     // apps sharing a Redis through different key prefixes do not wake each other's waiters.

@@ -1,9 +1,33 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Codec } from '../codec/codec.interface.js';
-import { SerializationError } from '../warp.errors.js';
+import { keyedSerializationError } from '../codec/assert-storable.js';
+import { slotOf } from './cluster-slot.js';
 
-/** An ioredis client the user owns: standalone/Sentinel (`Redis`) or `Cluster`. */
-export type RedisClient = Redis | Cluster;
+/**
+ * An ioredis client the user owns, of ioredis 5 or 6: standalone/Sentinel (`Redis`) or `Cluster`.
+ * Warp's types import the ioredis this package resolves; when that is 6 and the client comes from
+ * a v5 copy (bullmq and typeorm still peer on 5), v6's classes do not match it, so clients are
+ * also accepted by a shape both majors share. Every command Warp sends exists in both: the
+ * backends' contract suites run on each major.
+ */
+export type RedisClient = Redis | Cluster | IoRedisShape;
+
+/** What identifies an ioredis `Redis` or `Cluster` of either major (5 or 6) to the compiler. */
+export interface IoRedisShape {
+  readonly isCluster: boolean;
+  readonly status: string;
+  readonly options: { readonly keyPrefix?: string };
+  ping(): Promise<string>;
+  duplicate(): unknown;
+}
+
+/** The client as the ioredis 6 classes Warp's code is typed against (see {@link RedisClient}). */
+export function ioredis(client: RedisClient): Redis | Cluster {
+  return client as Redis | Cluster;
+}
+
+/** Keys per `MGET`: bounds one command's size (and the time Redis spends on it). */
+const MGET_CHUNK = 1000;
 
 /** How many keys one `SCAN` step asks for: large enough to keep round trips few, small enough not to stall Redis. */
 const SCAN_COUNT = 500;
@@ -24,14 +48,16 @@ export function escapeGlob(text: string): string {
  * Never closes the client.
  */
 export class RedisKeyspace {
+  readonly client: Redis | Cluster;
   /** The client's own `keyPrefix` option: ioredis adds it to commands but not to `SCAN MATCH` or its results. */
-  private readonly clientPrefix: string;
+  readonly clientPrefix: string;
 
   constructor(
-    readonly client: RedisClient,
+    client: RedisClient,
     readonly prefix: string,
     readonly codec: Codec,
   ) {
+    this.client = ioredis(client);
     this.clientPrefix = client.options.keyPrefix ?? '';
   }
 
@@ -40,12 +66,20 @@ export class RedisKeyspace {
     return this.prefix + key;
   }
 
+  /**
+   * The Redis Cluster slot of a Warp key: of its full Redis key, the client's `keyPrefix`
+   * included, since that is what ioredis sends and routes.
+   */
+  slot(key: string): number {
+    return slotOf(this.clientPrefix + this.prefix + key);
+  }
+
   /** @throws SerializationError naming `key` when the codec rejects the value. */
   encode(key: string, value: unknown): string | Buffer {
     try {
       return this.codec.encode(value);
     } catch (error) {
-      throw keyedError('cannot serialize the value of', key, error);
+      throw keyedSerializationError('cannot serialize the value of', key, error);
     }
   }
 
@@ -54,13 +88,34 @@ export class RedisKeyspace {
     try {
       return this.codec.decode(data);
     } catch (error) {
-      throw keyedError('cannot decode the stored value of', key, error);
+      throw keyedSerializationError('cannot decode the stored value of', key, error);
     }
   }
 
   /** Reads one raw value, as a Buffer when the codec is binary. */
   read(key: string): Promise<string | Buffer | null> {
     return this.codec.binary ? this.client.getBuffer(this.key(key)) : this.client.get(this.key(key));
+  }
+
+  /**
+   * Reads raw values in the order of `keys` (`null` for missing ones): one `MGET` per 1000 keys on
+   * a standalone server; on a Cluster, where a multi-key command must stay in one slot, one `MGET`
+   * per slot the keys fall in (sent concurrently; ioredis routes each to the slot's master).
+   */
+  async readMany(keys: readonly string[]): Promise<(string | Buffer | null)[]> {
+    const groups = this.client.isCluster ? this.bySlot(keys) : [keys.map((_, i) => i)];
+    const values: (string | Buffer | null)[] = new Array(keys.length);
+    const reads: Promise<void>[] = [];
+    for (const group of groups) {
+      for (let start = 0; start < group.length; start += MGET_CHUNK) {
+        const indexes = group.slice(start, start + MGET_CHUNK);
+        const redisKeys = indexes.map((i) => this.key(keys[i]));
+        const read = this.codec.binary ? this.client.mgetBuffer(redisKeys) : this.client.mget(redisKeys);
+        reads.push(read.then((found) => indexes.forEach((i, j) => (values[i] = found[j]))));
+      }
+    }
+    await Promise.all(reads);
+    return values;
   }
 
   /**
@@ -80,12 +135,23 @@ export class RedisKeyspace {
     await this.scan('', (batch) => this.unlink(batch));
   }
 
-  /** Deletes Warp keys; on a Cluster one command per key, since a multi-key `UNLINK` must stay in one slot. */
+  /** Deletes Warp keys; on a Cluster one command per slot, since a multi-key `UNLINK` must stay in one slot. */
   async unlink(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    const redisKeys = keys.map((key) => this.key(key));
-    if (this.client.isCluster) await Promise.all(redisKeys.map((key) => this.client.unlink(key)));
-    else await this.client.unlink(...redisKeys);
+    const groups = this.client.isCluster ? this.bySlot(keys) : [keys.map((_, i) => i)];
+    await Promise.all(groups.map((group) => this.client.unlink(...group.map((i) => this.key(keys[i])))));
+  }
+
+  /** The indexes of `keys` grouped by Cluster slot, each group in input order. */
+  private bySlot(keys: readonly string[]): number[][] {
+    const groups = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      const slot = this.slot(key);
+      const group = groups.get(slot);
+      if (group === undefined) groups.set(slot, [i]);
+      else group.push(i);
+    });
+    return [...groups.values()];
   }
 
   private async scan(subPrefix: string, onBatch: (keys: string[]) => void | Promise<void>): Promise<void> {
@@ -101,9 +167,4 @@ export class RedisKeyspace {
       } while (cursor !== '0');
     }
   }
-}
-
-function keyedError(what: string, key: string, error: unknown): SerializationError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new SerializationError(`${what} key "${key}": ${reason}`, { key, cause: error });
 }

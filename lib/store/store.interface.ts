@@ -1,37 +1,52 @@
 /**
+ * How one write reaches the store. Warp passes it on StrongDistributed writes (`fence`) and on
+ * writes that asked the store to expire the value (`ttl`); other writes pass nothing.
+ */
+export interface StoreWrite {
+  /**
+   * The fencing token of the write lock held for this write (`LockHandle.fencingToken`, turned
+   * into a bigint with `toFence`). Tokens grow with every acquisition of a key's lock, so a store
+   * that remembers the highest fence it accepted per key can refuse a writer whose lock expired
+   * while it was paused: a fence lower than the accepted one rejects with `FenceRejectedError`
+   * and changes nothing; an equal fence is accepted (the same holder retrying); a write without a
+   * fence is always accepted and leaves the accepted fence as it is.
+   */
+  fence?: bigint;
+  /**
+   * ms after which the store may drop the value (`set` only; absent: keep it, and forget any
+   * earlier expiry). Given only by writes that asked for it (`set(key, value, { storeTtl })`,
+   * `WarpKeyvStore`), never derived from a registration's cache TTL. A store with expiry
+   * (`RedisStore`, `MemoryStore`) honours it; one without may ignore it. See docs/store.md.
+   */
+  ttl?: number;
+}
+
+/**
  * The primary store behind the cache: the port users implement over their own database
  * (a TypeORM or Prisma repository, a REST service...). It sees the user's plain values, never
- * Warp's envelopes. See `docs/store.md` for an adapter example.
+ * Warp's envelopes. See `docs/store.md` for adapter examples.
  *
- * Every backend passes `test/unit/contracts/store.contract.ts`.
+ * Every backend passes `test/unit/contracts/store.contract.ts`; `MemoryStore` and `RedisStore`
+ * also pass its fencing cases.
  */
 export interface Store<T = unknown> {
   /** Reads a value; `undefined` when absent. */
   get(key: string): Promise<T | undefined>;
   /**
-   * Persists a value. A rejection makes `WarpService.set` throw `StoreError` and change nothing else.
-   * `write.fence` is the write lock's fencing token on StrongDistributed writes: a store that can
-   * should refuse a fence lower than one it already accepted for the key.
+   * Persists a value (insert or update). A rejection makes `WarpService.set` throw and change
+   * nothing else.
+   * @throws FenceRejectedError (stores that fence) when `write.fence` is lower than the key's accepted fence.
    */
   set(key: string, value: T, write?: StoreWrite): Promise<void>;
-  /** Deletes a value (optional; `WarpService.delete` needs it). `write.fence` as for `set`. */
+  /**
+   * Deletes a value (optional; `WarpService.delete` needs it); a missing key is not an error.
+   * @throws FenceRejectedError (stores that fence) when `write.fence` is lower than the key's accepted fence.
+   */
   delete?(key: string, write?: StoreWrite): Promise<void>;
   /** Lists keys, optionally by prefix: enables pattern warmup and validator scans. */
   keys?(prefix?: string): Promise<string[]>;
   /** Reads several values at once (optional fast path for `getMany` and warmup). */
   getMany?(keys: readonly string[]): Promise<(T | undefined)[]>;
-}
-
-/** What Warp tells the store about one write. */
-export interface StoreWrite {
-  /** Fencing token of the StrongDistributed write lock held for this write. */
-  fence?: bigint;
-  /**
-   * ms after which the store may drop the value (`set` only; absent: keep it). Given only by
-   * writes that asked for it (`set(key, value, { storeTtl })`, `WarpKeyvStore`), never derived
-   * from a registration's cache TTL. A store with expiry honours it; one without may ignore it.
-   */
-  ttl?: number;
 }
 
 /** DI token for the store; `@Inject(Store)` or `@InjectWarpStore()`. */

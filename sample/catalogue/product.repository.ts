@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Store } from '../../lib/index.js';
+import { PRODUCT_TABLE } from './product.table.js';
 
 export interface Product {
   id: string;
@@ -6,27 +8,29 @@ export interface Product {
   price: number;
 }
 
-/** Stands in for a database repository (TypeORM, Prisma...): slow on purpose, and counts reads. */
+/**
+ * Stands in for a database repository (TypeORM, Prisma...): it owns the products' persistence
+ * (writes go to the table it was given, which the nodes of a cluster share), is slow on purpose,
+ * and counts its reads so the sample can show the cache at work.
+ */
 @Injectable()
 export class ProductRepository {
   reads = 0;
-  private readonly rows = new Map<string, Product>([
-    ['1', { id: '1', name: 'Desk lamp', price: 39 }],
-    ['2', { id: '2', name: 'Notebook', price: 4 }],
-  ]);
+
+  constructor(@Inject(PRODUCT_TABLE) private readonly table: Store<Product>) {}
 
   async findById(id: string): Promise<Product | null> {
     this.reads++;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    return this.rows.get(id) ?? null;
+    return (await this.table.get(id)) ?? null;
   }
 
   async save(product: Product): Promise<Product> {
-    this.rows.set(product.id, product);
+    await this.table.set(product.id, product);
     return product;
   }
 
   async delete(id: string): Promise<void> {
-    this.rows.delete(id);
+    await this.table.delete!(id);
   }
 }

@@ -2,21 +2,28 @@ import { Injectable } from '@nestjs/common';
 import { Mode, WarpEvict, WarpKey, WarpPut } from '../../lib/index.js';
 import { ProductRepository, type Product } from './product.repository.js';
 
+/**
+ * Cache-aside over the repository: the repository persists, Warp caches. Reads are served from
+ * the cache and fill it on a miss; writes persist through the repository, then Warp puts the
+ * result (or evicts the key) on every node.
+ */
 @Injectable()
 export class ProductService {
   constructor(private readonly repository: ProductRepository) {}
 
-  /** Read-through: the repository is only asked on a miss; peers are invalidated on writes. */
+  /** The repository is asked on a miss only; a missing product is not cached. */
   @WarpKey('product:{0}', Mode.EventualDistributed, { ttl: 60_000, unless: (product) => product === null })
   findById(id: string): Promise<Product | null> {
     return this.repository.findById(id);
   }
 
+  /** Persists, then puts the saved product in the caches and tells the other nodes. */
   @WarpPut('product:{0.id}')
   save(product: Product): Promise<Product> {
     return this.repository.save(product);
   }
 
+  /** Deletes, then evicts the product everywhere. */
   @WarpEvict('product:{0}')
   remove(id: string): Promise<void> {
     return this.repository.delete(id);

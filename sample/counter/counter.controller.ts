@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Query } from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { WarpService } from '../../lib/index.js';
 
 /** The go-warp "counter" example: a key whose merge function adds increments instead of overwriting. */
@@ -6,9 +6,10 @@ import { WarpService } from '../../lib/index.js';
 export class CounterController {
   constructor(private readonly warp: WarpService) {}
 
+  /** `by` must be an integer (default 1): anything else is a 400, never a NaN written to the counter. */
   @Post('incr')
-  async increment(@Query('by') by = '1') {
-    await this.warp.set('counter', Number(by));
+  async increment(@Query('by', new DefaultValuePipe(1), ParseIntPipe) by: number) {
+    await this.warp.set('counter', by);
     return { counter: await this.warp.get<number>('counter'), node: this.warp.nodeId };
   }
 

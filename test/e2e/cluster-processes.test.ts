@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { eventually } from '../helpers/deferred.js';
-import { NodeProcess, startNodeCluster, stopNodeCluster } from '../helpers/node-process.js';
+import { connectionNamePrefix, NodeProcess, startNodeCluster, stopNodeCluster } from '../helpers/node-process.js';
+import { killConnections, pubsubConnectionIdsNamedFrom } from '../helpers/redis-connections.js';
 import { skipUnless } from '../helpers/services.js';
 
 const skip = await skipUnless('redis');
@@ -85,8 +86,11 @@ for (const busKind of ['redis', 'transport'] as const) {
     it('recovers after its bus connection is killed (CLIENT KILL) without serving a missed invalidation', async () => {
       await nodes[0].call('set', 'ev:kill', 'old');
       assert.equal(await nodes[1].call('get', 'ev:kill'), 'old');
-      // Kill every pub/sub connection: each node's bus subscriber drops and reconnects.
-      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      // Kill every pub/sub connection of this cluster (never another suite's on the shared Redis):
+      // each node's bus subscriber drops and reconnects.
+      const ids = await pubsubConnectionIdsNamedFrom(admin, connectionNamePrefix(namespace));
+      assert.ok(ids.length >= nodes.length, `one bus subscriber per node at least, found ${ids.length}`);
+      await killConnections(admin, ids);
       await nodes[0].call('set', 'ev:kill', 'new');
       await eventually(async () => (await nodes[1].call('get', 'ev:kill')) === 'new', 10_000);
       await eventually(async () => (await Promise.all(nodes.map((n) => n.call<boolean>('connected')))).every(Boolean), 10_000);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { AppModule } from '../../sample/app.module.js';
-import { skipUnless } from '../helpers/services.js';
+import { deleteKeysWithPrefix } from '../helpers/redis-cleanup.js';
+import { SERVICES, skipUnless } from '../helpers/services.js';
 
 async function json(url: string, init?: RequestInit): Promise<any> {
   const response = await fetch(url, init);
@@ -45,7 +47,17 @@ describe('the sample app on the embedded in-memory defaults', () => {
     const start = (await json(`${url}/counter`)).counter;
     await fetch(`${url}/counter/incr?by=2`, { method: 'POST' });
     await fetch(`${url}/counter/incr?by=3`, { method: 'POST' });
-    assert.equal((await json(`${url}/counter`)).counter, start + 5);
+    await fetch(`${url}/counter/incr`, { method: 'POST' });
+    assert.equal((await json(`${url}/counter`)).counter, start + 6);
+  });
+
+  it('answers 400 to an increment that is not an integer, leaving the counter as it was', async () => {
+    const start = (await json(`${url}/counter`)).counter;
+    for (const by of ['abc', '1.5', '', 'NaN']) {
+      const response = await fetch(`${url}/counter/incr?by=${by}`, { method: 'POST' });
+      assert.equal(response.status, 400, `by=${by}`);
+    }
+    assert.equal((await json(`${url}/counter`)).counter, start);
   });
 });
 
@@ -61,9 +73,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/** This run's Redis keys and Warp namespace: other runs sharing the Redis stay out of its cluster. */
+const samplePrefix = `warp-test-sample-${randomUUID().slice(0, 8)}`;
+
 async function startSample(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: String(port), WARP_REDIS_URL: 'redis://127.0.0.1:6379' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      WARP_REDIS_URL: `redis://${SERVICES.redis.host}:${SERVICES.redis.port}`,
+      WARP_SAMPLE_PREFIX: samplePrefix,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // Keep reading stdout for the child's whole life: a closed pipe would kill it with EPIPE.
@@ -82,10 +102,6 @@ describe('two sample nodes on Redis', { skip }, () => {
   const nodes: ChildProcess[] = [];
   const ports: number[] = [];
   before(async () => {
-    const redis = new Redis();
-    const stale = await redis.keys('warp-sample:*');
-    if (stale.length) await redis.del(...stale);
-    redis.disconnect();
     for (let i = 0; i < 2; i++) {
       ports.push(await freePort());
       nodes.push(await startSample(ports[i]));
@@ -96,6 +112,9 @@ describe('two sample nodes on Redis', { skip }, () => {
       node.kill('SIGTERM');
       await once(node, 'exit');
     }
+    const redis = new Redis(SERVICES.redis);
+    await deleteKeysWithPrefix(redis, `${samplePrefix}:`);
+    await redis.quit();
   });
 
   it('reads on one node a value changed on the other', async () => {
@@ -108,6 +127,28 @@ describe('two sample nodes on Redis', { skip }, () => {
       if (name !== 'Lamp v2') await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(name, 'Lamp v2');
+  });
+
+  it('keeps the products in Redis, where every node reads and writes the same rows', async () => {
+    const [a, b] = ports.map((port) => `http://127.0.0.1:${port}`);
+    const put = await fetch(`${a}/products/7`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Stapler', price: 12 }) });
+    assert.equal(put.status, 200);
+    const redis = new Redis(SERVICES.redis);
+    try {
+      assert.deepEqual(JSON.parse((await redis.get(`${samplePrefix}:products:7`))!), { name: 'Stapler', price: 12, id: '7' });
+      assert.equal((await json(`${b}/products/7`)).product.name, 'Stapler');
+      // Deleted through node B: gone from the shared table, so node A cannot find it either.
+      await fetch(`${b}/products/7`, { method: 'DELETE' });
+      assert.equal(await redis.exists(`${samplePrefix}:products:7`), 0);
+      let status = 200;
+      for (let i = 0; i < 100 && status !== 404; i++) {
+        status = (await fetch(`${a}/products/7`)).status;
+        if (status !== 404) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(status, 404);
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('merges counter increments made on both nodes', async () => {

@@ -14,5 +14,12 @@ export function serveOps(nodeId: string, ops: Record<string, Op>): void {
       process.send!({ id, ok: false, error: { name: e.name, message: e.message } });
     }
   });
+  // A parent that died (a crashed or interrupted test) takes its nodes along.
+  process.once('disconnect', () => process.exit(0));
   process.send!({ ready: true, nodeId });
+}
+
+/** Tells the parent something happened here (`NodeProcess.next(event)` awaits it). */
+export function emit(event: string, data?: unknown): void {
+  process.send?.({ event, data });
 }

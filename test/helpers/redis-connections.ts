@@ -4,16 +4,33 @@ import type { Redis } from 'ioredis';
 import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
 import { BusInbox, ConnectionLog } from './bus-inbox.js';
 
+/** The `id` of each line of a `CLIENT LIST` reply whose `name` passes `match`. */
+function idsOf(list: string, match: (name: string) => boolean): string[] {
+  return list
+    .split('\n')
+    .filter((line) => match(/(?:^|\s)name=(\S*)/.exec(line)?.[1] ?? ''))
+    .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+}
+
 /**
  * Ids of the Redis connections named `name` (`CLIENT SETNAME`), from `CLIENT LIST`: lets a test
  * kill exactly its own connections (`CLIENT KILL ID`) on a Redis other suites share.
  */
 export async function connectionIdsNamed(admin: Redis, name: string): Promise<string[]> {
-  const list = (await admin.client('LIST')) as string;
-  return list
-    .split('\n')
-    .filter((line) => line.includes(` name=${name} `))
-    .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+  return idsOf((await admin.client('LIST')) as string, (found) => found === name);
+}
+
+/**
+ * Ids of the pub/sub connections (`CLIENT LIST TYPE pubsub`) whose name starts with `namePrefix`:
+ * a test's own subscribers, where `CLIENT KILL TYPE pubsub` would also cut every other suite's.
+ */
+export async function pubsubConnectionIdsNamedFrom(admin: Redis, namePrefix: string): Promise<string[]> {
+  return idsOf((await admin.client('LIST', 'TYPE', 'PUBSUB')) as string, (found) => found.startsWith(namePrefix));
+}
+
+/** Kills connections by id (`CLIENT KILL ID`), one at a time: never by type or address on a shared Redis. */
+export async function killConnections(admin: Redis, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await admin.client('KILL', 'ID', id);
 }
 
 /**
@@ -37,7 +54,7 @@ export async function checkRecoveryFromKilledConnections(options: {
   const ids = await connectionIdsNamed(admin, name);
   assert.equal(ids.length, connections, `connections named ${name}`);
   // Only this bus's connections: other suites share the Redis and theirs must survive.
-  for (const id of ids) await admin.client('KILL', 'ID', id);
+  await killConnections(admin, ids);
   await log.until([false, true]);
   assert.equal(bus.connected, true);
   await publisher.publish(channel, Buffer.from('after'));

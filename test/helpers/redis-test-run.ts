@@ -14,8 +14,17 @@ export interface RedisTestRun {
   client(): Redis;
   /** A new client with its own options (e.g. `keyPrefix`); closed after the file. */
   connect(options?: RedisOptions): Redis;
+  /** Closes `client` (of any ioredis major, e.g. the `ioredis5` alias) after the file, with the others. */
+  track<C extends TestClient>(client: C): C;
   /** A prefix unique to one test, under the run's prefix. */
   freshPrefix(): string;
+}
+
+/** What the run needs of a client it closes: ioredis 5 and 6 both have it. */
+export interface TestClient {
+  readonly status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
 }
 
 /**
@@ -25,7 +34,7 @@ export interface RedisTestRun {
  */
 export function redisTestRun(name: string): RedisTestRun {
   const prefix = `warp-test:${name}:${randomUUID()}:`;
-  const clients: Redis[] = [];
+  const clients: TestClient[] = [];
   let shared: Redis | undefined;
   const connect = (options: RedisOptions = {}): Redis => {
     const client = new Redis({ ...SERVICES.redis, ...options });
@@ -42,13 +51,17 @@ export function redisTestRun(name: string): RedisTestRun {
     prefix,
     client: () => (shared ??= connect()),
     connect,
+    track: (client) => {
+      clients.push(client);
+      return client;
+    },
     freshPrefix: () => `${prefix}${randomUUID()}:`,
   };
 }
 
 /** What a Redis backend is built from in one variant: a client and the backend's options. */
-export interface RedisBackendSetup {
-  client: Redis;
+export interface RedisBackendSetup<C = Redis> {
+  client: C;
   prefix: string;
   codec?: Codec;
 }
@@ -56,13 +69,21 @@ export interface RedisBackendSetup {
 /**
  * The setups every Redis backend's contract runs under: plain, a prefix full of glob characters
  * (SCAN must match it literally), a client with ioredis' own `keyPrefix`, and a binary codec
- * (values must be read as Buffers). Each `make` gives a fresh prefix.
+ * (values must be read as Buffers). Each `make` gives a fresh prefix. The clients are the run's
+ * (ioredis 6), or made by `connect` (e.g. ioredis 5 clients, which it must `track`).
  */
-export function redisBackendVariants(run: RedisTestRun): Array<{ label: string; make(): RedisBackendSetup }> {
+export function redisBackendVariants(run: RedisTestRun): Array<{ label: string; make(): RedisBackendSetup }>;
+export function redisBackendVariants<C>(run: RedisTestRun, connect: (options?: { keyPrefix?: string }) => C): Array<{ label: string; make(): RedisBackendSetup<C> }>;
+export function redisBackendVariants(
+  run: RedisTestRun,
+  connect: (options?: { keyPrefix?: string }) => unknown = (options) => (options === undefined ? run.client() : run.connect(options)),
+): Array<{ label: string; make(): RedisBackendSetup<unknown> }> {
+  let shared: unknown;
+  const client = () => (shared ??= connect());
   return [
-    { label: '', make: () => ({ client: run.client(), prefix: run.freshPrefix() }) },
-    { label: ' with glob characters in its prefix', make: () => ({ client: run.client(), prefix: `${run.freshPrefix()}[*?]\\:` }) },
-    { label: ' on a client with a keyPrefix', make: () => ({ client: run.connect({ keyPrefix: run.freshPrefix() }), prefix: 'backend:' }) },
-    { label: ' with a binary codec', make: () => ({ client: run.client(), prefix: run.freshPrefix(), codec: new BinaryTestCodec() }) },
+    { label: '', make: () => ({ client: client(), prefix: run.freshPrefix() }) },
+    { label: ' with glob characters in its prefix', make: () => ({ client: client(), prefix: `${run.freshPrefix()}[*?]\\:` }) },
+    { label: ' on a client with a keyPrefix', make: () => ({ client: connect({ keyPrefix: run.freshPrefix() }), prefix: 'backend:' }) },
+    { label: ' with a binary codec', make: () => ({ client: client(), prefix: run.freshPrefix(), codec: new BinaryTestCodec() }) },
   ];
 }

@@ -8,7 +8,11 @@ export const SERVICES = {
   nats: { host: '127.0.0.1', port: 4222 },
   mqtt: { host: '127.0.0.1', port: 1883 },
   rabbitmq: { host: '127.0.0.1', port: 5672 },
+  postgres: { host: '127.0.0.1', port: 5432 },
 } as const;
+
+/** How tests log in to PostgreSQL: trust auth on the machines, database `test`. */
+export const POSTGRES = { ...SERVICES.postgres, user: process.env.PGUSER ?? 'postgres', database: process.env.PGDATABASE ?? 'test' } as const;
 
 export type ServiceName = keyof typeof SERVICES;
 

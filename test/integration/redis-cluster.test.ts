@@ -10,8 +10,10 @@ import type { Codec } from '../../lib/codec/codec.interface.js';
 import { Mode } from '../../lib/core/mode.js';
 import { RedisLocker } from '../../lib/lock/redis.locker.js';
 import { RedisStore } from '../../lib/store/redis.store.js';
+import { FenceRejectedError } from '../../lib/warp.errors.js';
 import { BinaryTestCodec } from '../helpers/binary.codec.js';
 import { busPairOnClients, partitionableBuses } from '../helpers/bus-factories.js';
+import { commandsDuring } from '../helpers/redis-monitor.js';
 import { eventually } from '../helpers/deferred.js';
 import { skipUnlessRedisCluster, startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.js';
 import { WarpFactory } from '../helpers/warp-factory.js';
@@ -75,7 +77,7 @@ for (const { label, make } of variants) {
   storeContract(`RedisStore on a Redis Cluster${label}`, () => {
     const { client: cluster, ...options } = make();
     return new RedisStore(cluster, options);
-  }, { skip });
+  }, { skip, fencing: true });
 }
 
 lockerContract('RedisLocker on a Redis Cluster', () => new RedisLocker(client(), { prefix: `${freshPrefix()}lock:` }), { skip });
@@ -97,6 +99,29 @@ describe('Redis backends on a Redis Cluster', { skip }, () => {
     assert.equal((await store.keys()).length, keys.length + 1);
     const read = await store.getMany(['missing', ...keys]);
     assert.deepEqual(read, [undefined, ...keys.map((_, i) => i)]);
+  });
+
+  it('reads getMany with one MGET per hash slot, in the order asked', async () => {
+    const prefix = freshPrefix();
+    const store = new RedisStore<number>(client(), { prefix });
+    // 40 keys in 4 slots (hash tags), asked for interleaved, plus misses.
+    const asked = Array.from({ length: 40 }, (_, i) => `{tag${i % 4}}:${i}`);
+    await Promise.all(asked.map((key, i) => (i % 5 === 0 ? undefined : store.set(key, i))));
+    let read: (number | undefined)[] = [];
+    const commands = await commandsDuring(redisCluster!.nodes, prefix, async () => (read = await store.getMany(asked)));
+    assert.deepEqual(read, asked.map((_, i) => (i % 5 === 0 ? undefined : i)));
+    assert.deepEqual(commands.map((c) => [c.name, c.args.length]), Array.from({ length: 4 }, () => ['MGET', 10]));
+  });
+
+  it('fences keys whose names hold braces, in the slot of their value', async () => {
+    const store = new RedisStore(client(), { prefix: freshPrefix() });
+    for (const key of ['user:{42}', '}starts-with-brace', '{}', 'a{b', '{x}{y}', 'ключ:{🔑}']) {
+      await store.set(key, 'v1', { fence: 2n });
+      await assert.rejects(store.set(key, 'stale', { fence: 1n }), FenceRejectedError, key);
+      await store.delete(key, { fence: 3n });
+      await assert.rejects(store.set(key, 'stale', { fence: 2n }), FenceRejectedError, key);
+      assert.equal(await store.get(key), undefined, key);
+    }
   });
 
   it('lists and clears cache keys spread across every master', async () => {

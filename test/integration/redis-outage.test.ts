@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -17,45 +14,10 @@ import { WarpError } from '../../lib/warp.errors.js';
 import { eventually } from '../helpers/deferred.js';
 import { skipUnlessOnPath } from '../helpers/services.js';
 import { metricValue } from '../helpers/prometheus-text.js';
+import { PrivateRedis } from '../helpers/private-redis.js';
 import { WarpFactory } from '../helpers/warp-factory.js';
 
 const HOST = '127.0.0.1';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, HOST, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-  });
-}
-
-/** A redis-server private to this file, without persistence, that the test kills and restarts. */
-class PrivateRedis {
-  private server?: ChildProcess;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = spawn('redis-server', ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await eventually(() => accepts(this.port), 10_000, 20);
-  }
-
-  async kill(): Promise<void> {
-    const server = this.server;
-    if (server === undefined || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
-  }
-}
 
 const skip = await skipUnlessOnPath(['redis-server'], 'a private redis-server');
 
@@ -67,14 +29,13 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
   before(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
+    redis = await PrivateRedis.start();
     process.on('unhandledRejection', onUnhandled);
   });
   after(async () => {
     await factory.closeAll();
     for (const client of clients) client.disconnect();
-    await redis.kill();
+    await redis.stop();
     process.off('unhandledRejection', onUnhandled);
   });
 

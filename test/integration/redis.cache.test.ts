@@ -36,19 +36,22 @@ describe('RedisCache', { skip }, () => {
     assert.ok(pttl > 0 && pttl <= 1_001, `pttl ${pttl}`);
   });
 
-  for (const [what, value] of [
-    ['a BigInt', 1n],
-    ['a cyclic structure', (() => { const a: Record<string, unknown> = {}; a.self = a; return a; })()],
-    ['a nested function', { user: { save: () => 1 } }],
-    ['a symbol', Symbol('s')],
+  for (const [what, value, path] of [
+    ['a BigInt', 1n, '$ is a BigInt'],
+    ['a cyclic structure', (() => { const a: Record<string, unknown> = {}; a.self = a; return a; })(), '$.self is a circular reference to $'],
+    ['a nested function', { user: { save: () => 1 } }, '$.user.save is a function'],
+    ['a symbol', Symbol('s'), '$ is a symbol'],
+    ['a nested NaN (never null in silence)', { items: [{ price: Number.NaN }] }, '$.items[0].price is NaN'],
+    ['Infinity', Infinity, '$ is Infinity'],
   ] as const) {
-    it(`rejects ${what} with a SerializationError naming the key, writing nothing`, async () => {
+    it(`rejects ${what} with a SerializationError naming the key and the path in the value, writing nothing`, async () => {
       const prefix = run.freshPrefix();
       const cache = new RedisCache(run.client(), { prefix });
       await assert.rejects(cache.set('bad:1', entry(value)), (error: unknown) => {
         assert.ok(error instanceof SerializationError);
         assert.equal(error.key, 'bad:1');
         assert.match(error.message, /"bad:1"/);
+        assert.ok(error.message.endsWith(path), `${error.message} ends with ${path}`);
         return true;
       });
       await assert.rejects(cache.setIfAbsent('bad:1', entry(value)), SerializationError);

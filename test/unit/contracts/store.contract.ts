@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../../lib/store/store.interface.js';
+import { FenceRejectedError } from '../../../lib/warp.errors.js';
 
 /** Options of a contract run. */
 export interface StoreContractOptions {
@@ -8,6 +9,21 @@ export interface StoreContractOptions {
   skip?: string | false;
   /** Runs once after the suite: close connections, delete what the stores wrote. */
   cleanup?: () => Promise<void>;
+  /**
+   * The store refuses fences lower than the one it accepted (`StoreWrite.fence`): run the fencing
+   * cases. Without it, the suite only checks that fenced writes are accepted.
+   */
+  fencing?: boolean;
+}
+
+/** Asserts that `write` rejects with a `FenceRejectedError` for `key`, `attempted` and `accepted`. */
+async function assertFenceRejected(write: Promise<void>, key: string, attempted: bigint, accepted: bigint): Promise<void> {
+  await assert.rejects(write, (error: unknown) => {
+    assert.ok(error instanceof FenceRejectedError, `expected a FenceRejectedError, got ${String(error)}`);
+    assert.equal(error.code, 'E_WARP_FENCE_REJECTED');
+    assert.deepEqual([error.key, error.attempted, error.accepted], [key, attempted, accepted]);
+    return true;
+  });
 }
 
 const NESTED = {
@@ -22,7 +38,7 @@ const NESTED = {
  * The `Store` contract: every store (memory, Redis, a user's adapter over their database) must
  * pass it. `make` returns a fresh, empty store for each test (a new instance, or a new prefix or
  * table on a shared backend). Optional methods (`delete`, `keys`, `getMany`) are checked only when
- * the store has them.
+ * the store has them; the fencing rules only with `fencing: true`.
  *
  * @example
  * storeContract('MemoryStore', () => new MemoryStore());
@@ -117,6 +133,100 @@ export function storeContract(name: string, make: () => Promise<Store> | Store, 
       const values = await store.getMany(keys);
       assert.equal(values.length, keys.length);
       values.forEach((value, i) => assert.equal(value, i % 3 === 0 ? undefined : i, keys[i]));
+    });
+
+    it('accepts writes that carry a fence', async () => {
+      await store.set('fenced', { v: 1 }, { fence: 1n });
+      await store.set('fenced', { v: 2 }, { fence: 2n });
+      assert.deepEqual(await store.get('fenced'), { v: 2 });
+      if (store.delete === undefined) return;
+      await store.delete('fenced', { fence: 3n });
+      assert.equal(await store.get('fenced'), undefined);
+    });
+
+    if (opts.fencing !== true) return;
+
+    describe('fencing', () => {
+      it('refuses a set fenced lower than the accepted fence, keeping the value', async () => {
+        await store.set('acct:1', { balance: 10 }, { fence: 5n });
+        await assertFenceRejected(store.set('acct:1', { balance: 99 }, { fence: 4n }), 'acct:1', 4n, 5n);
+        assert.deepEqual(await store.get('acct:1'), { balance: 10 });
+      });
+
+      it('accepts an equal fence (the same holder retrying) and a higher one, which becomes the bar', async () => {
+        await store.set('acct:1', 'first', { fence: 5n });
+        await store.set('acct:1', 'retry', { fence: 5n });
+        assert.equal(await store.get('acct:1'), 'retry');
+        await store.set('acct:1', 'next', { fence: 6n });
+        await assertFenceRejected(store.set('acct:1', 'stale', { fence: 5n }), 'acct:1', 5n, 6n);
+        assert.equal(await store.get('acct:1'), 'next');
+      });
+
+      it('always accepts a write without a fence, and keeps the accepted fence', async () => {
+        await store.set('acct:1', 'fenced', { fence: 7n });
+        await store.set('acct:1', 'unfenced');
+        await store.set('acct:1', 'unfenced again', {});
+        assert.equal(await store.get('acct:1'), 'unfenced again');
+        await assertFenceRejected(store.set('acct:1', 'stale', { fence: 6n }), 'acct:1', 6n, 7n);
+        await store.set('acct:1', 'current', { fence: 7n });
+        assert.equal(await store.get('acct:1'), 'current');
+      });
+
+      it('accepts any first fence, 0n included, and fences each key on its own', async () => {
+        await store.set('a', 'a0', { fence: 0n });
+        await store.set('b', 'b9', { fence: 9n });
+        await store.set('a', 'a1', { fence: 1n });
+        await assertFenceRejected(store.set('b', 'b1', { fence: 1n }), 'b', 1n, 9n);
+        assert.deepEqual([await store.get('a'), await store.get('b')], ['a1', 'b9']);
+      });
+
+      it('compares fences as integers, beyond 2^53 and across digit counts', async () => {
+        const big = 2n ** 63n - 1n; // the largest Redis INCR counter
+        await store.set('k', 'nine', { fence: 9n });
+        await store.set('k', 'ten', { fence: 10n }); // "10" < "9" as text, not as a number
+        await store.set('k', 'big', { fence: big });
+        await assertFenceRejected(store.set('k', 'big - 1', { fence: big - 1n }), 'k', big - 1n, big);
+        await assertFenceRejected(store.set('k', 'small', { fence: 10n }), 'k', 10n, big);
+        assert.equal(await store.get('k'), 'big');
+      });
+
+      it('refuses a delete fenced lower than the accepted fence, keeping the value', async (t) => {
+        if (store.delete === undefined) return t.skip('no delete');
+        await store.set('k', 'v', { fence: 3n });
+        await assertFenceRejected(store.delete('k', { fence: 2n }), 'k', 2n, 3n);
+        assert.equal(await store.get('k'), 'v');
+        await store.delete('k', { fence: 3n });
+        assert.equal(await store.get('k'), undefined);
+      });
+
+      it('remembers the fence of a deleted key: a stale writer cannot bring it back', async (t) => {
+        if (store.delete === undefined) return t.skip('no delete');
+        await store.set('k', 'v', { fence: 3n });
+        await store.delete('k', { fence: 4n });
+        await assertFenceRejected(store.set('k', 'stale', { fence: 3n }), 'k', 3n, 4n);
+        assert.equal(await store.get('k'), undefined);
+        await store.set('k', 'next', { fence: 4n });
+        assert.equal(await store.get('k'), 'next');
+      });
+
+      it('keeps the accepted fence across a delete without a fence', async (t) => {
+        if (store.delete === undefined) return t.skip('no delete');
+        await store.set('k', 'v', { fence: 8n });
+        await store.delete('k');
+        await assertFenceRejected(store.set('k', 'stale', { fence: 7n }), 'k', 7n, 8n);
+        await assertFenceRejected(store.delete('k', { fence: 7n }), 'k', 7n, 8n);
+        assert.equal(await store.get('k'), undefined);
+      });
+
+      it('lists and reads fenced keys like any other, and nothing of their fences', async (t) => {
+        await store.set('f:1', 1, { fence: 1n });
+        await store.set('f:2', 2, { fence: 2n });
+        await store.set('f:3', 3);
+        if (store.delete !== undefined) await store.delete('f:2', { fence: 2n });
+        if (store.getMany !== undefined) assert.deepEqual(await store.getMany(['f:1', 'f:2', 'f:3']), [1, undefined, 3]);
+        if (store.keys === undefined) return t.skip('no keys');
+        assert.deepEqual((await store.keys()).sort(), ['f:1', 'f:3']);
+      });
     });
   });
 }

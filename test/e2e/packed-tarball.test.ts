@@ -1,0 +1,127 @@
+// Installs what users install: `npm pack` of this project (its prepack builds dist/), then a fresh
+// ESM app outside the repository that depends on the tarball and on the Nest, rxjs and ioredis
+// versions of our devDependencies, installed with `npm ci --offline` from the npm cache our own
+// `npm ci` filled, and run with plain `node`. 25 s alone on a shared 2-core machine, 43 s inside
+// a loaded full run: mostly tsc in prepack (~10 s idle), then the install and three app runs.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { lockfileSubset, type LockEntry } from '../helpers/lockfile-subset.js';
+import { redisTestRun } from '../helpers/redis-test-run.js';
+import { skipUnless } from '../helpers/services.js';
+
+const skipRedis = await skipUnless('redis');
+const redis = redisTestRun('packed-tarball');
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const fixtures = join(repo, 'test/e2e/fixtures/packed-app');
+/** What the app depends on besides the tarball, at our devDependencies' versions. */
+const APP_DEPENDENCIES = ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', '@nestjs/terminus', 'reflect-metadata', 'rxjs', 'ioredis'];
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; rejects with its output when it fails, so the failure explains itself. */
+async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Output> {
+  try {
+    return await promisify(execFile)(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const { stdout, stderr } = error as Partial<Output>;
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`, { cause: error });
+  }
+}
+
+/** Runs one of the app's scripts and parses the JSON line it prints last. */
+async function runApp(dir: string, script: string, env: NodeJS.ProcessEnv = {}): Promise<any> {
+  const { stdout } = await run(process.execPath, [script], dir, env);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+interface PackResult {
+  filename: string;
+  integrity: string;
+  files: Array<{ path: string }>;
+}
+
+describe('the npm tarball, installed in a fresh ESM Nest app', () => {
+  let root: string;
+  let app: string;
+  let packed: PackResult;
+  let install: Output;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'warp-packed-'));
+    app = join(root, 'app');
+    await mkdir(app);
+    // `npm pack` runs prepack, which rebuilds dist/ (gitignored) from lib/.
+    [packed] = JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', root], repo)).stdout) as PackResult[];
+
+    const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
+    const lock = JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8'));
+    const tarball = `file:../${packed.filename}`;
+    const dependencies = { 'nestjs-warp': tarball, ...Object.fromEntries(APP_DEPENDENCIES.map((name) => [name, pkg.devDependencies[name]])) };
+    // Our overrides (file-type for Node 20, see the README's pins) apply to the app as well: the
+    // lockfile subset holds the overridden versions.
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'warp-packed-app', private: true, type: 'module', dependencies, overrides: pkg.overrides }, null, 2));
+    const warpEntry: LockEntry = {
+      version: pkg.version,
+      resolved: tarball,
+      integrity: packed.integrity,
+      license: pkg.license,
+      engines: pkg.engines,
+      peerDependencies: pkg.peerDependencies,
+      peerDependenciesMeta: pkg.peerDependenciesMeta,
+    };
+    const packages = { '': { name: 'warp-packed-app', dependencies }, 'node_modules/nestjs-warp': warpEntry, ...lockfileSubset(lock.packages, APP_DEPENDENCIES) };
+    await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'warp-packed-app', lockfileVersion: 3, requires: true, packages }, null, 2));
+    for (const script of ['memory.mjs', 'redis.mjs', 'deep-import.mjs']) await copyFile(join(fixtures, script), join(app, script));
+    // --offline: every tarball must come from the cache; a miss fails here instead of downloading.
+    install = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app);
+  }, { timeout: 240_000 });
+
+  after(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
+
+  it('ships the compiled code, its types, README, LICENSE and docs, and no sources or tests', () => {
+    const paths = packed.files.map((file) => file.path);
+    for (const path of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/health/warp.health.js', 'dist/health/warp.health.d.ts']) {
+      assert.ok(paths.includes(path), `${path} in the tarball`);
+    }
+    assert.deepEqual(paths.filter((path) => !/^(dist|docs)\//.test(path) && !['package.json', 'LICENSE', 'README.md'].includes(path)), []);
+    assert.deepEqual(paths.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts')), []);
+  });
+
+  it('installs without engine warnings', () => {
+    assert.doesNotMatch(install.stderr + install.stdout, /EBADENGINE/);
+  });
+
+  it('boots on the in-memory defaults, sets and gets a key through WarpService, and reports healthy through nestjs-warp/health', async () => {
+    const { value, health } = await runApp(app, 'memory.mjs');
+    assert.equal(value, 'hello');
+    assert.equal(health.warp.status, 'up');
+  });
+
+  it('refuses deep imports through its exports map and allows the declared entry points', async () => {
+    assert.deepEqual(await runApp(app, 'deep-import.mjs'), {
+      'nestjs-warp/dist/core/warp.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'nestjs-warp/dist/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'nestjs-warp/package.json': 'ok',
+    });
+  });
+
+  it('runs on Redis: writes through RedisStore, caches in RedisCache, locks with RedisLocker, publishes on RedisBus', { skip: skipRedis }, async () => {
+    // Every key goes under the run's prefix, which it deletes after the file.
+    const { value, stored } = await runApp(app, 'redis.mjs', { WARP_PREFIX: redis.prefix, WARP_NAMESPACE: `packed-${randomUUID().slice(0, 8)}` });
+    assert.equal(value, 'hello from redis');
+    assert.equal(stored, '"hello from redis"');
+    assert.equal(await redis.client().exists(`${redis.prefix}store:greeting`), 1);
+  });
+});
