@@ -7,7 +7,7 @@ import { TieredCache } from '../../lib/cache/tiered.cache.js';
 import { Mode } from '../../lib/core/mode.js';
 import { WarpKeyvStore } from '../../lib/keyv/warp-keyv.store.js';
 import { RedisStore } from '../../lib/store/redis.store.js';
-import { InvalidKeyError, InvalidOptionsError } from '../../lib/warp.errors.js';
+import { FenceRejectedError, InvalidKeyError, InvalidOptionsError } from '../../lib/warp.errors.js';
 import { redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
 import { WarpFactory } from '../helpers/warp-factory.js';
@@ -48,6 +48,13 @@ describe('input Redis would misread, refused up front', { skip }, () => {
   });
 });
 
+/** Keys matching `match`, by SCAN (never KEYS on a shared Redis). */
+async function scanAll(match: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const keys of run.client().scanStream({ match, count: 500 }) as AsyncIterable<string[]>) found.push(...keys);
+  return found;
+}
+
 describe('RedisStore expiry from StoreWrite.ttl', { skip }, () => {
   const factory = new WarpFactory();
   afterEach(() => factory.closeAll());
@@ -60,6 +67,22 @@ describe('RedisStore expiry from StoreWrite.ttl', { skip }, () => {
     assert.ok(pttl > 0 && pttl <= 60_000, `PTTL ${pttl}`);
     await store.set('k', 'v2');
     assert.equal(await run.client().pttl(`${prefix}k`), -1);
+  });
+
+  it('expires a fenced value\'s fence record the tombstone ttl after the value, and a fenced write without ttl keeps both', async () => {
+    const prefix = run.freshPrefix();
+    const store = new RedisStore(run.client(), { prefix: `${prefix}v:`, fencePrefix: `${prefix}f:`, fenceTombstoneTtl: 60_000 });
+    await store.set('k', 'v', { fence: 7n, ttl: 10_000 });
+    const [record] = await scanAll(`${prefix}f:*`);
+    const [valuePttl, recordPttl] = await Promise.all([run.client().pttl(`${prefix}v:k`), run.client().pttl(record)]);
+    assert.ok(valuePttl > 0 && valuePttl <= 10_000, `value PTTL ${valuePttl}`);
+    assert.ok(recordPttl > 60_000 && recordPttl <= 70_000, `record PTTL ${recordPttl}`);
+    await assert.rejects(store.set('k', 'stale', { fence: 6n, ttl: 5 }), FenceRejectedError);
+    assert.ok((await run.client().pttl(`${prefix}v:k`)) > 5, 'a refused write changes no expiry');
+    await store.set('k', 'v2', { fence: 8n });
+    assert.deepEqual(await Promise.all([run.client().pttl(`${prefix}v:k`), run.client().pttl(record)]), [-1, -1]);
+    await store.set('k', 'v3', { ttl: 10_000 });
+    assert.ok((await run.client().pttl(record)) > 60_000, 'an unfenced expiring write keeps the record past the value');
   });
 
   it('expires cache-manager entries written through WarpKeyvStore with a ttl', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
+import { FenceRejectedError } from '../../../lib/warp.errors.js';
 
 describe('MemoryStore expiry (StoreWrite.ttl)', () => {
   it('drops a value written with a ttl once it elapsed, from get, getMany, keys and size', async (t) => {
@@ -41,5 +42,27 @@ describe('MemoryStore expiry (StoreWrite.ttl)', () => {
     await store.set('k', 'again');
     t.mock.timers.tick(100);
     assert.equal(await store.get('k'), 'again');
+  });
+});
+
+describe('MemoryStore expiry of fenced values', () => {
+  it('lets an expired value leave its fence behind as a delete would: a stale writer stays refused', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000 });
+    const store = new MemoryStore<string>();
+    await store.set('k', 'v', { fence: 5n, ttl: 10 });
+    t.mock.timers.tick(10);
+    assert.equal(await store.get('k'), undefined);
+    await assert.rejects(store.set('k', 'stale', { fence: 3n }), FenceRejectedError);
+    await store.set('k', 'same holder', { fence: 5n });
+    assert.equal(await store.get('k'), 'same holder');
+  });
+
+  it('changes no expiry when a fenced write is refused', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000 });
+    const store = new MemoryStore<string>();
+    await store.set('k', 'v', { fence: 5n });
+    await assert.rejects(store.set('k', 'stale', { fence: 4n, ttl: 10 }), FenceRejectedError);
+    t.mock.timers.tick(100);
+    assert.equal(await store.get('k'), 'v');
   });
 });
