@@ -57,7 +57,8 @@ export function port(shape: PortShape<any>): OptionCheck {
   return (value, path) => {
     const missing = missingMethods(value, shape);
     if (missing === undefined) return;
-    const lacking = missing.length > 0 && typeof value === 'object' && value !== null ? `; ${missing.join(', ')} missing` : '';
+    // Naming what is missing helps only when some methods are there (an incomplete port).
+    const lacking = missing.length > 0 && missing.length < shape.methods.length ? `; ${missing.join(', ')} missing` : '';
     fail(path, `${shape.what} (an object with ${shape.methods.join(', ')} methods, e.g. ${shape.example})${lacking}`, value);
   };
 }

@@ -59,7 +59,8 @@ describe('Warp options: shapes', () => {
     rejects({ bus: { host: 'localhost', port: 6379 } }, /"bus": expected a SyncBus/, /connect, publish, subscribe, onConnectionChange, close/);
     rejects({ locks: { acquire() {} } }, /"locks": expected a Locker/, /close missing/);
     rejects({ merge: (a: number, b: number) => a + b }, /"merge": expected a MergeEngine/, /got a function/);
-    rejects({ logger: { info() {} } }, /"logger": expected a logger/, /log, warn, error missing/);
+    rejects({ logger: { info() {} } }, /"logger": expected a logger \(an object with log, warn, error methods/, /got an object \{ info \}$/);
+    rejects({ logger: { log() {} } }, /"logger"/, /warn, error missing/);
     rejects({ metrics: true }, /"metrics": expected a WarpMetrics sink/, /got true/);
   });
 
