@@ -4,7 +4,7 @@ import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual
 import { PeerTable, memberId } from '../cluster/peer-table.js';
 import { PendingKeys } from '../cluster/pending-keys.js';
 import { ReadLease } from '../cluster/read-lease.js';
-import { StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
+import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { WarpClosedError } from '../warp.errors.js';
@@ -101,7 +101,7 @@ export class Cluster {
   /** Callers waiting for the read lease (a start, or a strong write after a reconnection). */
   private leaseWaiters: Array<() => void> = [];
   /**
-   * When this node has heard every live member (a liveness window after its first echo): until
+   * When this node has heard every live member (`admissionWindow` after its first echo): until
    * then it caches no StrongDistributed key and its strong writes wait out the lease of members
    * it may not know.
    */
@@ -357,7 +357,7 @@ export class Cluster {
       const renewal = this.lease.echoed(message.seq);
       if (renewal === 'unknown') return;
       this.echoedSinceUp = true;
-      if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.liveWindow;
+      if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.admissionWindow();
       if (renewal === 'lapsed') {
         if (this.leaseState === 'lost') this.options.logger.warn('Warp: own heartbeats echo through the bus again; serving distributed keys from the cache again');
         this.leaseState = 'held';
@@ -370,6 +370,16 @@ export class Cluster {
       const body = message.body as { id?: unknown } | null;
       if (isWriteId(body?.id)) this.strong.echoed(body.id);
     }
+  }
+
+  /**
+   * How long a (re)joining node listens before it counts itself as knowing every member: a member
+   * not heard from by then renewed its lease before this node joined, so that lease is over. Zero
+   * when the bus knows its listeners and this node is alone on the channel.
+   */
+  private admissionWindow(): number {
+    if (this.options.bus.listenerCount?.(this.channel) === 1) return 0;
+    return this.options.leaseMs * LEASE_CLOCK_MARGIN;
   }
 
   /** Writes in progress a writer's heartbeat lists: a node that missed their prepare learns of them here. */
