@@ -1,3 +1,4 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { MergeFn } from '../merge/merge.engine.js';
 import { assertKey } from './keys.js';
@@ -45,7 +46,7 @@ export class KeyRegistry {
     assertKey(keyOrPattern, 'key or pattern');
     if (!isMode(mode)) {
       throw new InvalidOptionsError(
-        `Cannot register "${keyOrPattern}": mode must be one of ${Object.values(Mode).join(', ')}, got ${String(mode)}`,
+        `Cannot register "${keyOrPattern}": mode must be one of ${Object.values(Mode).join(', ')}, got ${describeValue(mode)}`,
         { key: keyOrPattern },
       );
     }
@@ -54,7 +55,7 @@ export class KeyRegistry {
     }
     const ttl = options.ttl ?? defaultTtl;
     if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be a number of ms >= 0, got ${String(ttl)}`, {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be a number of ms >= 0, got ${describeValue(ttl)}`, {
         key: keyOrPattern,
       });
     }

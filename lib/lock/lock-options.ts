@@ -1,3 +1,4 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { LockOptions } from './locker.interface.js';
 
@@ -29,7 +30,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export function resolveLockOptions(options?: LockOptions): Required<LockOptions> {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new InvalidOptionsError(`Lock options must be an object, got ${describe(options)}`);
+    throw new InvalidOptionsError(`Lock options must be an object, got ${describeValue(options)}`);
   }
   const ttl = options?.ttl ?? DEFAULT_LOCK_OPTIONS.ttl;
   const waitTimeout = options?.waitTimeout ?? DEFAULT_LOCK_OPTIONS.waitTimeout;
@@ -46,7 +47,7 @@ export function resolveLockOptions(options?: LockOptions): Required<LockOptions>
  */
 export function assertLockName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidKeyError(`Invalid lock name: expected a non-empty string, got ${describe(name)}`);
+    throw new InvalidKeyError(`Invalid lock name: expected a non-empty string, got ${describeValue(name)}`);
   }
 }
 
@@ -65,13 +66,8 @@ export function assertDuration(option: string, value: unknown, allowZero: boolea
   if (!ok) {
     const range = allowZero ? '>= 0' : '> 0';
     throw new InvalidOptionsError(
-      `Invalid ${owner} option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describe(value)}`,
+      `Invalid ${owner} option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describeValue(value)}`,
     );
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
-  return value === null ? 'null' : typeof value;
-}
