@@ -106,6 +106,8 @@ export class Cluster {
    * it may not know.
    */
   private admittedAt = Infinity;
+  /** Strong writes this node started: names their local pending marks. */
+  private localWrites = 0;
   /** An own heartbeat came back since the transport last came up. */
   private echoedSinceUp = false;
 
@@ -220,9 +222,23 @@ export class Cluster {
    * live member evicted them and marks them pending (or a silent member's lease provably ended).
    * @throws QuorumNotReachedError when it cannot (an abort was sent: nothing changed); WarpClosedError
    */
-  prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
-    if (this.closed || this.closing) return Promise.reject(new WarpClosedError('Warp is closed', { key: keys[0] }));
-    return this.strong.prepare(keys, ttl);
+  async prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
+    if (this.closed || this.closing) throw new WarpClosedError('Warp is closed', { key: keys[0] });
+    // The writer's own node reads through too until the commit: a local read must not fill (or
+    // serve) the old value once the store may hold the new one.
+    const ref = `${this.self}#local-${++this.localWrites}`;
+    const deadline = performance.now() + ttl;
+    for (const key of keys) this.pending.add(key, ref, deadline);
+    const settle = (): void => {
+      for (const key of keys) this.pending.remove(key, ref);
+    };
+    try {
+      const write = await this.strong.prepare(keys, ttl);
+      return { ...write, commit: () => (settle(), write.commit()), abort: () => (settle(), write.abort()) };
+    } catch (error) {
+      settle();
+      throw error;
+    }
   }
 
   /**

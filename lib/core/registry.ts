@@ -30,7 +30,7 @@ export interface RegisterOptions {
 }
 
 /** Bound on memoized pattern resolutions; past it the memo is dropped and rebuilt lazily. */
-const RESOLVED_MEMO_LIMIT = 100_000;
+const RESOLVED_MEMO_LIMIT = 10_000;
 
 /**
  * Maps keys to registrations. Exact keys win over patterns; among patterns the most specific wins
