@@ -4,9 +4,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { do_not_optimize, measure } from 'mitata';
 
-/** How long the run may take: `quick` is the smoke-test size (a few seconds in all). */
+/** What a run measures. */
 export interface BenchConfig {
+  /** The smoke-test size: a few seconds in all. */
   quick: boolean;
+  /** Another checkout (its root, built with `npm run build:all`) measured beside this build where a suite can. */
+  compareBuild?: string;
+  /** Suites to run (`local`, `distributed`, `strong`, `memory`); all when absent. */
+  only?: string[];
 }
 
 /** One measured case. Times are nanoseconds for micro-benchmarks, milliseconds for latencies. */
@@ -33,9 +38,21 @@ export interface Verdict {
   met: boolean | 'n/a';
 }
 
-/** Reads `--quick` / `BENCH_QUICK=1`. */
+/**
+ * Reads `--quick` / `BENCH_QUICK=1`, `--compare-build <dir>` / `BENCH_COMPARE_BUILD=<dir>` and
+ * `--only <suite,...>`.
+ */
 export function configFromArgs(argv: readonly string[]): BenchConfig {
-  return { quick: argv.includes('--quick') || process.env.BENCH_QUICK === '1' };
+  const valueOf = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    if (at === -1) return undefined;
+    const value = argv[at + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`bench: ${flag} needs a value`);
+    return value;
+  };
+  const compareBuild = valueOf('--compare-build') ?? (process.env.BENCH_COMPARE_BUILD || undefined);
+  const only = valueOf('--only')?.split(',').map((name) => name.trim());
+  return { quick: argv.includes('--quick') || process.env.BENCH_QUICK === '1', compareBuild, only };
 }
 
 // mitata falls back to allocating 1 GiB to provoke a GC when `gc()` is not exposed.

@@ -21,7 +21,7 @@ const files = (targets.length ? targets : ['build/test']).flatMap(testFiles);
 const args = ['--test', '--test-reporter=spec', '--test-timeout=120000', ...files];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 
-const counts = { pass: 0, fail: 0, skipped: 0, todo: 0 };
+const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 // The summary lines ("ℹ pass 12") are read as they stream by: the reporter may print long details
 // of failed todo tests after them.
 let partial = '';
@@ -30,12 +30,13 @@ child.stdout.on('data', (chunk) => {
   const lines = (partial + chunk.toString()).split('\n');
   partial = lines.pop();
   for (const line of lines) {
-    const match = /^ℹ (pass|fail|skipped|todo) (\d+)$/.exec(line.trim());
+    const match = /^ℹ (pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line.trim());
     if (match) counts[match[1]] = Number(match[2]);
   }
 });
 child.on('close', (code) => {
   const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
-  console.log(`\nTests: ${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped${todo}`);
+  // A test cancelled because its suite's hook failed did not pass: it counts as failed.
+  console.log(`\nTests: ${counts.pass} passed, ${counts.fail + counts.cancelled} failed, ${counts.skipped} skipped${todo}`);
   process.exit(code ?? 1);
 });

@@ -38,6 +38,13 @@ export class MemoryBusHub {
     this.schedule();
   }
 
+  /** How many nodes of this bus listen to `channel` now. */
+  listeners(channel: string): number {
+    let count = 0;
+    for (const node of this.nodes) if (node.listensTo(channel)) count++;
+    return count;
+  }
+
   /** Resolves once every delivery queued so far (and any queued by their handlers) is done. */
   idle(): Promise<void> {
     if (!this.scheduled) return Promise.resolve();
@@ -84,6 +91,14 @@ export class MemoryBusNode extends BaseSyncBus {
    */
   get sharedLocker(): MemoryLocker {
     return this.hub.locker;
+  }
+
+  /**
+   * How many nodes of this bus (this one included) listen to `channel`: a bus in one process knows
+   * its whole membership, so a node alone on it needs no admission window.
+   */
+  listenerCount(channel: string): number {
+    return this.hub.listeners(channel);
   }
 
   /** Joins the bus; `connected` is then true while the link is up. Idempotent. @throws BusError once closed. */

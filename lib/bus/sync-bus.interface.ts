@@ -25,6 +25,12 @@ export interface SyncBus {
   onConnectionChange(listener: (connected: boolean) => void): () => void;
   /** Closes every connection the bus opened. */
   close(): Promise<void>;
+  /**
+   * Optional: how many processes' subscriptions (this one's included) listen to `channel` right
+   * now, when the bus can know it exactly (`MemoryBus`). A node alone on its channel is admitted
+   * at once instead of after a lease of listening for peers it does not know.
+   */
+  listenerCount?(channel: string): number;
 }
 
 /** DI token for the bus; `@Inject(SyncBus)` or `@InjectWarpBus()`. */

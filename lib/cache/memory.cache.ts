@@ -131,11 +131,13 @@ export class MemoryCache implements Cache {
   sweep(): number {
     const now = Date.now();
     let evicted = 0;
-    let cursor = this.sweepCursor ?? this.slots.entries();
+    let cursor: IterableIterator<[string, Slot]> | undefined = this.sweepCursor ?? this.slots.entries();
     for (let seen = 0; seen < this.sweepBatchSize; seen++) {
       const next = cursor.next();
       if (next.done) {
-        cursor = this.slots.entries();
+        // Hold no iterator between sweeps once a pass ends: a live Map iterator keeps every table
+        // the Map has rehashed since reachable, and with it the entries evicted meanwhile.
+        cursor = undefined;
         break;
       }
       const [key, slot] = next.value;

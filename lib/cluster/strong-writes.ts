@@ -40,8 +40,10 @@ export interface StrongWriteHost {
 interface Preparing {
   keys: string[];
   ttl: number;
-  waiting: Set<string>;
-  acked: number;
+  /** Members that acknowledged. */
+  acked: Set<string>;
+  /** Live members, as known when the prepare came back, that have not acknowledged yet. */
+  waiting?: Set<string>;
   echoedAt?: number;
   timer?: NodeJS.Timeout;
   settle(error?: Error): void;
@@ -74,8 +76,7 @@ export class StrongWrites {
       const state: Preparing = {
         keys,
         ttl,
-        waiting: new Set(this.host.liveMembers()),
-        acked: 0,
+        acked: new Set(),
         settle: (error) => {
           if (this.preparing.get(id) !== state) return;
           clearTimeout(state.timer);
@@ -99,11 +100,18 @@ export class StrongWrites {
     });
   }
 
-  /** This node's own prepare came back through the bus. */
+  /**
+   * This node's own prepare came back through the bus. By now this node has processed every
+   * message ordered before it on the channel, so its membership is the one to wait for: a member
+   * heard of only later received the prepare first; a member not live now has no lease left
+   * (membership decided when sending could miss a member whose heartbeats this node had not
+   * processed yet).
+   */
   echoed(id: number): void {
     const state = this.preparing.get(id);
     if (state === undefined || state.echoedAt !== undefined) return;
     state.echoedAt = performance.now();
+    state.waiting = new Set(this.host.liveMembers().filter((member) => !state.acked.has(member)));
     clearTimeout(state.timer);
     if (this.ready(state)) return this.complete(state);
     // A member that did not answer by now has not seen the prepare; its lease ends within leaseMs.
@@ -113,15 +121,15 @@ export class StrongWrites {
   /** `member` acknowledged prepare `id`. */
   acknowledged(id: number, member: string): void {
     const state = this.preparing.get(id);
-    if (state === undefined || !state.waiting.delete(member)) return;
-    state.acked++;
-    if (state.echoedAt !== undefined && this.ready(state)) this.complete(state);
+    if (state === undefined || state.acked.has(member)) return;
+    state.acked.add(member);
+    if (state.waiting?.delete(member) && this.ready(state)) this.complete(state);
   }
 
   /** `member` left the cluster: nobody waits for it. */
   departed(member: string): void {
     for (const state of this.preparing.values()) {
-      if (state.waiting.delete(member) && state.echoedAt !== undefined && this.ready(state)) this.complete(state);
+      if (state.waiting?.delete(member) && this.ready(state)) this.complete(state);
     }
   }
 
@@ -142,14 +150,14 @@ export class StrongWrites {
     for (const state of [...this.preparing.values()]) state.settle(error);
   }
 
-  /** Every member answered, and this node knows every member there is. */
+  /** The prepare came back, every member live then answered, and this node knows every member there is. */
   private ready(state: Preparing): boolean {
-    return state.waiting.size === 0 && this.host.admitted();
+    return state.waiting !== undefined && state.waiting.size === 0 && this.host.admitted();
   }
 
   private complete(state: Preparing): void {
-    if (state.acked < this.host.minAcks) {
-      return state.settle(this.failure(state.keys, `${state.acked} of the ${this.host.minAcks} required acknowledgements`));
+    if (state.acked.size < this.host.minAcks) {
+      return state.settle(this.failure(state.keys, `${state.acked.size} of the ${this.host.minAcks} required acknowledgements`));
     }
     // The transport dropped while waiting: acknowledgements may have been lost with it, and the
     // reconnection flushed this node's view. (A stall is harmless here: the write lock, checked

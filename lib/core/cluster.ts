@@ -4,7 +4,7 @@ import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual
 import { PeerTable, memberId } from '../cluster/peer-table.js';
 import { PendingKeys } from '../cluster/pending-keys.js';
 import { ReadLease } from '../cluster/read-lease.js';
-import { StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
+import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { WarpClosedError } from '../warp.errors.js';
@@ -101,11 +101,13 @@ export class Cluster {
   /** Callers waiting for the read lease (a start, or a strong write after a reconnection). */
   private leaseWaiters: Array<() => void> = [];
   /**
-   * When this node has heard every live member (a liveness window after its first echo): until
+   * When this node has heard every live member (`admissionWindow` after its first echo): until
    * then it caches no StrongDistributed key and its strong writes wait out the lease of members
    * it may not know.
    */
   private admittedAt = Infinity;
+  /** Strong writes this node started: names their local pending marks. */
+  private localWrites = 0;
   /** An own heartbeat came back since the transport last came up. */
   private echoedSinceUp = false;
 
@@ -220,9 +222,23 @@ export class Cluster {
    * live member evicted them and marks them pending (or a silent member's lease provably ended).
    * @throws QuorumNotReachedError when it cannot (an abort was sent: nothing changed); WarpClosedError
    */
-  prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
-    if (this.closed || this.closing) return Promise.reject(new WarpClosedError('Warp is closed', { key: keys[0] }));
-    return this.strong.prepare(keys, ttl);
+  async prepare(keys: string[], ttl: number): Promise<PreparedWrite> {
+    if (this.closed || this.closing) throw new WarpClosedError('Warp is closed', { key: keys[0] });
+    // The writer's own node reads through too until the commit: a local read must not fill (or
+    // serve) the old value once the store may hold the new one.
+    const ref = `${this.self}#local-${++this.localWrites}`;
+    const deadline = performance.now() + ttl;
+    for (const key of keys) this.pending.add(key, ref, deadline);
+    const settle = (): void => {
+      for (const key of keys) this.pending.remove(key, ref);
+    };
+    try {
+      const write = await this.strong.prepare(keys, ttl);
+      return { ...write, commit: () => (settle(), write.commit()), abort: () => (settle(), write.abort()) };
+    } catch (error) {
+      settle();
+      throw error;
+    }
   }
 
   /**
@@ -357,7 +373,7 @@ export class Cluster {
       const renewal = this.lease.echoed(message.seq);
       if (renewal === 'unknown') return;
       this.echoedSinceUp = true;
-      if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.liveWindow;
+      if (this.admittedAt === Infinity) this.admittedAt = performance.now() + this.admissionWindow();
       if (renewal === 'lapsed') {
         if (this.leaseState === 'lost') this.options.logger.warn('Warp: own heartbeats echo through the bus again; serving distributed keys from the cache again');
         this.leaseState = 'held';
@@ -370,6 +386,16 @@ export class Cluster {
       const body = message.body as { id?: unknown } | null;
       if (isWriteId(body?.id)) this.strong.echoed(body.id);
     }
+  }
+
+  /**
+   * How long a (re)joining node listens before it counts itself as knowing every member: a member
+   * not heard from by then renewed its lease before this node joined, so that lease is over. Zero
+   * when the bus knows its listeners and this node is alone on the channel.
+   */
+  private admissionWindow(): number {
+    if (this.options.bus.listenerCount?.(this.channel) === 1) return 0;
+    return this.options.leaseMs * LEASE_CLOCK_MARGIN;
   }
 
   /** Writes in progress a writer's heartbeat lists: a node that missed their prepare learns of them here. */

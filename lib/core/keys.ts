@@ -1,3 +1,4 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError } from '../warp.errors.js';
 
 /** Longest key or pattern, in UTF-8 bytes. */
@@ -18,7 +19,7 @@ type WellFormedString = string & { isWellFormed(): boolean };
  */
 export function assertKey(key: unknown, what = 'key'): asserts key is string {
   if (typeof key !== 'string') {
-    throw new InvalidKeyError(`Invalid ${what}: expected a non-empty string, got ${describe(key)}`);
+    throw new InvalidKeyError(`Invalid ${what}: expected a non-empty string, got ${describeValue(key)}`);
   }
   if (key.length === 0) throw new InvalidKeyError(`Invalid ${what}: the empty string is not a key`, { key });
   if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
@@ -36,8 +37,3 @@ export function assertKey(key: unknown, what = 'key'): asserts key is string {
   }
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}

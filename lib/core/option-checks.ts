@@ -1,5 +1,6 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidOptionsError } from '../warp.errors.js';
-import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from './limits.js';
+import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from '../common/limits.js';
 
 /**
  * Checks one option's value, given its path (`keys[2].mode`, `failSafe.grace`) for the message.
@@ -115,23 +116,26 @@ export function oneOf(values: readonly unknown[], expected = `one of ${values.ma
 
 /** @throws InvalidOptionsError `Invalid Warp option "<path>": expected <expected>, got <value>` */
 export function fail(path: string, expected: string, got: unknown): never {
-  throw new InvalidOptionsError(`Invalid Warp option "${path}": expected ${expected}, got ${describeValue(got)}`);
+  throw new InvalidOptionsError(`Invalid Warp option "${path}": expected ${expected}, got ${describeOptionValue(got)}`);
 }
 
-/** How messages show a value: strings quoted, objects by class or by their first keys. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return String(value);
-  const constructor = (value as object).constructor;
-  if (constructor !== undefined && constructor !== Object && typeof constructor?.name === 'string' && constructor.name !== '') {
-    return `an instance of ${constructor.name}`;
+/**
+ * How option messages show a value: `describeValue`, with more on objects and functions, since a
+ * wrong port is usually an object of another kind (`an instance of Redis`, `an object { host, port }`).
+ * Reads only own keys and the constructor's name, never calls the value's methods.
+ */
+export function describeOptionValue(value: unknown): string {
+  if (typeof value === 'function') return `a function${typeof value.name === 'string' && value.name !== '' ? ` (${value.name})` : ''}`;
+  if (!isPlainObject(value)) return describeValue(value);
+  try {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    if (typeof name === 'string' && name !== '' && name !== 'Object') return `an instance of ${name}`;
+    const keys = Object.keys(value);
+    if (keys.length === 0) return 'an empty object';
+    return `an object { ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''} }`;
+  } catch {
+    return describeValue(value); // a hostile proxy
   }
-  const keys = Object.keys(value);
-  if (keys.length === 0) return 'an empty object';
-  return `an object { ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''} }`;
 }
 
 export function isPlainObject(value: unknown): value is object {

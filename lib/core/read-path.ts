@@ -1,3 +1,4 @@
+import type { LockHandle } from '../lock/locker.interface.js';
 import { LockTimeoutError, SerializationError, StoreError } from '../warp.errors.js';
 import { mayUseTiers, messageOf, type EngineContext } from './engine-context.js';
 import type { Envelope } from './envelope.js';
@@ -22,6 +23,15 @@ export const MISS: unique symbol = Symbol('warp:miss');
 
 /** Cross-process fill lock of `getOrSet`: renewed while the loader runs; waiters give up after 10 s. */
 const FILL_LOCK = { ttl: 10_000, waitTimeout: 10_000 } as const;
+
+/** One `getOrSet` miss being computed. */
+interface Computation<T> {
+  key: string;
+  registration: Registration;
+  loader: () => Promise<T> | T;
+  options: GetOrSetOptions<T> | undefined;
+  flight: Flight<T>;
+}
 
 /**
  * Reads and cache-aside fills. A read never writes the store: `get` fills the tiers from the
@@ -79,7 +89,7 @@ export class ReadPath {
     const hit = this.peekLocal(key, registration);
     if (hit !== MISS) return Promise.resolve(hit as T);
     this.context.metrics.miss(registration.pattern);
-    return this.context.computes.run(key, (flight) => this.compute(key, registration, loader, options, flight));
+    return this.context.computes.run(key, (flight) => this.compute({ key, registration, loader, options, flight }));
   }
 
   /**
@@ -142,13 +152,8 @@ export class ReadPath {
     const { context } = this;
     const lockable = context.tiers.shared ? keys.filter((key) => mayUseTiers(context, key, registrationOf.get(key)!)) : [];
     if (lockable.length === 0) return fillFrom(keys);
-    const tryLock = (key: string, wait: number) =>
-      context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait }).catch((error: unknown) => {
-        if (error instanceof LockTimeoutError) return undefined;
-        throw error;
-      });
     const lockableSet = new Set(lockable);
-    const first = await Promise.all(lockable.map((key) => tryLock(key, 0)));
+    const first = await Promise.all(lockable.map((key) => this.fillLock(key, 0)));
     const owned = first.filter((lock) => lock !== undefined);
     const busy = lockable.filter((_, i) => first[i] === undefined);
     try {
@@ -158,7 +163,7 @@ export class ReadPath {
     }
     if (busy.length === 0) return;
     // Another process fills these: wait for it, then read what it left (a waiter that times out loads on its own).
-    const later = await Promise.all(busy.map((key) => tryLock(key, FILL_LOCK.waitTimeout)));
+    const later = await Promise.all(busy.map((key) => this.fillLock(key, FILL_LOCK.waitTimeout)));
     try {
       await fillFrom(busy);
     } finally {
@@ -261,21 +266,14 @@ export class ReadPath {
     await context.tiers.fill(key, { value, ts: 0, origin: context.nodeId }, registration.ttl, registration.mode === Mode.EventualDistributed);
   }
 
-  private async compute<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
+  private async compute<T>(job: Computation<T>): Promise<T> {
     const { context } = this;
-    const cacheable = mayUseTiers(context, key, registration);
-    if (cacheable && context.tiers.shared) {
-      const entry = await context.tiers.readShared(key);
+    if (mayUseTiers(context, job.key, job.registration) && context.tiers.shared) {
+      const entry = await context.tiers.readShared(job.key);
       if (entry !== undefined) return entry.value as T;
-      return this.computeAcrossProcesses(key, registration, loader, options, flight);
+      return this.computeAcrossProcesses(job);
     }
-    return this.computeHere(key, registration, loader, options, flight);
+    return this.computeHere(job);
   }
 
   /**
@@ -283,41 +281,34 @@ export class ReadPath {
    * a waiter that gets the lock finds the winner's value in the shared tier. A waiter that times
    * out loads on its own rather than fail.
    */
-  private async computeAcrossProcesses<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
-    const { context } = this;
-    const lock = await context.locks.acquire(`${context.namespace}:fill:${key}`, FILL_LOCK).catch((error: unknown) => {
-      if (error instanceof LockTimeoutError) return undefined;
-      throw error;
-    });
+  private async computeAcrossProcesses<T>(job: Computation<T>): Promise<T> {
+    const lock = await this.fillLock(job.key, FILL_LOCK.waitTimeout);
     try {
       if (lock !== undefined) {
-        const entry = await context.tiers.readShared(key);
+        const entry = await this.context.tiers.readShared(job.key);
         if (entry !== undefined) return entry.value as T;
       }
-      return await this.computeHere(key, registration, loader, options, flight);
+      return await this.computeHere(job);
     } finally {
       await lock?.release().catch(() => undefined);
     }
   }
 
-  private async computeHere<T>(
-    key: string,
-    registration: Registration,
-    loader: () => Promise<T> | T,
-    options: GetOrSetOptions<T> | undefined,
-    flight: Flight<T>,
-  ): Promise<T> {
+  private async computeHere<T>({ key, registration, loader, options, flight }: Computation<T>): Promise<T> {
     const started = performance.now();
     const value = await loader();
     this.context.metrics.load(registration.pattern, performance.now() - started);
     await this.fillComputed(key, registration, value, options, flight);
     return value;
+  }
+
+  /** The cross-process fill lock of `key`, or `undefined` when another holder kept it past `wait` ms. */
+  private fillLock(key: string, wait: number): Promise<LockHandle | undefined> {
+    const { context } = this;
+    return context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait }).catch((error: unknown) => {
+      if (error instanceof LockTimeoutError) return undefined;
+      throw error;
+    });
   }
 
   /**

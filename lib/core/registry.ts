@@ -1,7 +1,8 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { MergeFn } from '../merge/merge.engine.js';
 import { assertKey } from './keys.js';
-import { isTtl, TTL_EXPECTED } from './limits.js';
+import { isTtl, TTL_EXPECTED } from '../common/limits.js';
 import { isMode, Mode } from './mode.js';
 
 /** What a key's registration gives it. */
@@ -30,7 +31,7 @@ export interface RegisterOptions {
 }
 
 /** Bound on memoized pattern resolutions; past it the memo is dropped and rebuilt lazily. */
-const RESOLVED_MEMO_LIMIT = 100_000;
+const RESOLVED_MEMO_LIMIT = 10_000;
 
 /**
  * Maps keys to registrations. Exact keys win over patterns; among patterns the most specific wins
@@ -46,7 +47,7 @@ export class KeyRegistry {
     assertKey(keyOrPattern, 'key or pattern');
     if (!isMode(mode)) {
       throw new InvalidOptionsError(
-        `Cannot register "${keyOrPattern}": mode must be one of ${Object.values(Mode).join(', ')}, got ${String(mode)}`,
+        `Cannot register "${keyOrPattern}": mode must be one of ${Object.values(Mode).join(', ')}, got ${describeValue(mode)}`,
         { key: keyOrPattern },
       );
     }
@@ -55,7 +56,7 @@ export class KeyRegistry {
     }
     const ttl = options.ttl ?? defaultTtl;
     if (!isTtl(ttl)) {
-      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be ${TTL_EXPECTED}, got ${String(ttl)}`, {
+      throw new InvalidOptionsError(`Cannot register "${keyOrPattern}": ttl must be ${TTL_EXPECTED}, got ${describeValue(ttl)}`, {
         key: keyOrPattern,
       });
     }

@@ -24,7 +24,7 @@ import { Cluster } from './cluster.js';
 import type { EngineContext } from './engine-context.js';
 import { HybridLogicalClock } from './hlc.js';
 import { assertKey } from './keys.js';
-import { isTtl, TTL_EXPECTED } from './limits.js';
+import { isTtl, TTL_EXPECTED } from '../common/limits.js';
 import { Mode } from './mode.js';
 import { ReadPath, type GetOrSetOptions } from './read-path.js';
 import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';

@@ -170,11 +170,13 @@ export class WritePath {
     // Contended writers queue for up to one lock lifetime: a holder finishes (or loses the lock) by then.
     const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: lockTtl });
     try {
-      const prepared = await context.cluster.prepare([key], lockTtl);
+      const preparing = context.cluster.prepare([key], lockTtl);
+      // While peers evict, drop the shared copy a reader could still meet after the commit (a
+      // deletion is always safe, so it need not wait for the prepare to succeed).
+      const dropping = context.tiers.drop(key);
+      const prepared = await preparing.finally(() => dropping);
       let outcome: { result: R; entry?: Envelope };
       try {
-        // Every reader now reads through: drop the copies a reader could still meet afterwards.
-        await context.tiers.drop(key);
         outcome = await body.run(toFence(lock.fencingToken), () => assertHeld(lock, key));
       } catch (error) {
         prepared.abort();

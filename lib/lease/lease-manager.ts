@@ -5,7 +5,7 @@ import { assertKey } from '../core/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
-import { MAX_TIMER_MS } from '../core/limits.js';
+import { MAX_TIMER_MS } from '../common/limits.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */
 export const LEASE_MESSAGE_KIND = 'lease';

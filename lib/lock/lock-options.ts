@@ -1,6 +1,7 @@
+import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
 import type { LockOptions } from './locker.interface.js';
-import { MAX_TIMER_MS } from '../core/limits.js';
+import { MAX_TIMER_MS } from '../common/limits.js';
 
 /**
  * Defaults of one lock acquisition: a 10 s lease (renewed while held) and up to 5 s of waiting.
@@ -28,7 +29,7 @@ export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.free
  */
 export function resolveLockOptions(options?: LockOptions): Required<LockOptions> {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new InvalidOptionsError(`Lock options must be an object, got ${describe(options)}`);
+    throw new InvalidOptionsError(`Lock options must be an object, got ${describeValue(options)}`);
   }
   const ttl = options?.ttl ?? DEFAULT_LOCK_OPTIONS.ttl;
   const waitTimeout = options?.waitTimeout ?? DEFAULT_LOCK_OPTIONS.waitTimeout;
@@ -45,7 +46,7 @@ export function resolveLockOptions(options?: LockOptions): Required<LockOptions>
  */
 export function assertLockName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidKeyError(`Invalid lock name: expected a non-empty string, got ${describe(name)}`);
+    throw new InvalidKeyError(`Invalid lock name: expected a non-empty string, got ${describeValue(name)}`);
   }
 }
 
@@ -64,13 +65,8 @@ export function assertDuration(option: string, value: unknown, allowZero: boolea
   if (!ok) {
     const range = allowZero ? '>= 0' : '> 0';
     throw new InvalidOptionsError(
-      `Invalid ${owner} option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describe(value)}`,
+      `Invalid ${owner} option "${option}": expected a finite number of ms ${range} and <= ${MAX_TIMER_MS}, got ${describeValue(value)}`,
     );
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
-  return value === null ? 'null' : typeof value;
-}

@@ -18,6 +18,9 @@ describe('bench smoke run', () => {
     assert.match(stdout, /### L1 hit: get/);
     assert.match(stdout, /\| Warp \(EventualDistributed\)/);
     assert.match(stdout, /### @WarpKey decorated hit vs WarpService\.get/);
+    assert.match(stdout, /### StrongDistributed set/);
+    assert.match(stdout, /### Decorated reads: heap after \d+ distinct @WarpKey reads/);
+    assert.match(stdout, /\| this build \S+, run 1 .* (PASS|FAIL)/);
     assert.match(stdout, /### Targets \(issue 7\)/);
   });
 });

@@ -73,6 +73,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A short product TTL, so a test can wait past it. */
+const SAMPLE_TTL_MS = 400;
+
 /** This run's Redis keys and Warp namespace: other runs sharing the Redis stay out of its cluster. */
 const samplePrefix = `warp-test-sample-${randomUUID().slice(0, 8)}`;
 
@@ -83,6 +86,7 @@ async function startSample(port: number): Promise<ChildProcess> {
       PORT: String(port),
       WARP_REDIS_URL: `redis://${SERVICES.redis.host}:${SERVICES.redis.port}`,
       WARP_SAMPLE_PREFIX: samplePrefix,
+      WARP_SAMPLE_TTL_MS: String(SAMPLE_TTL_MS),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -146,6 +150,23 @@ describe('two sample nodes on Redis', { skip }, () => {
         if (status !== 404) await new Promise((r) => setTimeout(r, 20));
       }
       assert.equal(status, 404);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('serves the last write on both nodes after the TTL, and the shared table holds it (reads never write it back)', async () => {
+    const [a, b] = ports.map((port) => `http://127.0.0.1:${port}`);
+    const put = (node: string, name: string) =>
+      fetch(`${node}/products/8`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, price: 8 }) });
+    assert.equal((await put(a, 'v3')).status, 200);
+    assert.equal((await json(`${b}/products/8`)).product.name, 'v3');
+    assert.equal((await put(b, 'v4')).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_TTL_MS + 200)); // every cached copy expired
+    for (const node of [a, b, a, b]) assert.equal((await json(`${node}/products/8`)).product.name, 'v4');
+    const redis = new Redis(SERVICES.redis);
+    try {
+      assert.equal(JSON.parse((await redis.get(`${samplePrefix}:products:8`))!).name, 'v4');
     } finally {
       await redis.quit();
     }

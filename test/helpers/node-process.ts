@@ -51,9 +51,9 @@ export class NodeProcess {
     });
   }
 
-  /** Starts `script` with `env` and waits for its ready message. */
-  static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<NodeProcess> {
-    const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  /** Starts `script` with `env` (and Node flags `execArgv`) and waits for its ready message. */
+  static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<NodeProcess> {
+    const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const node = new NodeProcess(name, child);
     // Killed with the test even when frozen (SIGSTOP), which keeps it from noticing the IPC close.
     child.once('exit', onProcessDeath(() => child.kill('SIGKILL')));

@@ -2,7 +2,7 @@ import type { ChaosStore } from '../chaos.store.js';
 
 /**
  * A fault a node's Store applies to its next matching writes, set over IPC by the parent. The
- * node emits `STORE_WRITE_LANDED` once such a write is in the Store, so the parent can act at that
+ * node emits `STORE_WRITE_LANDED` once such a write is in the Store (or the Store refused it), so the parent can act at that
  * exact moment (kill the writer, start a racing write) instead of guessing with a sleep.
  */
 export interface StoreFault {
@@ -38,8 +38,12 @@ export function installStoreFaults(store: ChaosStore, emit: (event: string, data
     for (const fault of hits) fault.left--;
     faults = faults.filter((fault) => fault.left > 0);
     for (const fault of hits) if (fault.stallMs && fault.stallPhase === 'before-write') stall(fault.stallMs);
-    await write();
-    emit(STORE_WRITE_LANDED, { key, value });
+    try {
+      await write();
+    } finally {
+      // Also when the Store refused it (a stale fencing token): the parent waits for the outcome.
+      emit(STORE_WRITE_LANDED, { key, value });
+    }
     for (const fault of hits) if (fault.stallMs && fault.stallPhase !== 'before-write') stall(fault.stallMs);
     const delay = Math.max(0, ...hits.map((fault) => fault.delayAckMs ?? 0));
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { assertKey } from '../../../lib/core/keys.js';
-import { MAX_TTL_MS } from '../../../lib/core/limits.js';
+import { MAX_TTL_MS } from '../../../lib/common/limits.js';
 import { Mode } from '../../../lib/core/mode.js';
 import { KeyRegistry } from '../../../lib/core/registry.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';

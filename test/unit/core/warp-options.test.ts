@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { MAX_TTL_MS } from '../../../lib/core/limits.js';
+import { MAX_TTL_MS } from '../../../lib/common/limits.js';
 import { Mode } from '../../../lib/core/mode.js';
 import { Warp } from '../../../lib/core/warp.js';
 import { resolveWarpOptions, WARP_OPTION_CHECKS } from '../../../lib/core/warp-options.js';
