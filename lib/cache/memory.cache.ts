@@ -146,7 +146,8 @@ export class MemoryCache implements Cache {
         evicted++;
       }
     }
-    this.sweepCursor = cursor;
+    // A map one slice covers is swept from the start each time: no iterator is held between sweeps.
+    this.sweepCursor = this.slots.size <= this.sweepBatchSize ? undefined : cursor;
     if (evicted > 0) this.onEvict?.(evicted, 'expired');
     return evicted;
   }
