@@ -274,7 +274,10 @@ export class Warp {
   /**
    * Cache-aside for a batch: hits from the tiers, then **one** `loadMissing(missing)` call for
    * every key still missing (a DataLoader's batch function); its results fill the tiers. Keys
-   * `loadMissing` leaves out of its map read as `undefined`. Order follows `keys`.
+   * `loadMissing` leaves out of its map read as `undefined`. Order follows `keys`. With a shared
+   * cache tier the keys' fill locks are taken too: keys another process is filling at that moment
+   * are waited for and read from the shared tier, and only those it did not fill go to a second
+   * `loadMissing` call.
    * @throws UnregisteredKeyError, InvalidKeyError, and whatever `loadMissing` throws
    */
   async getOrSetMany<T>(
