@@ -23,6 +23,7 @@ export const MISS: unique symbol = Symbol('warp:miss');
 
 /** Cross-process fill lock of `getOrSet`: renewed while the loader runs; waiters give up after 10 s. */
 const FILL_LOCK = { ttl: 10_000, waitTimeout: 10_000 } as const;
+// Fill locks are taken per cache key, an unbounded set of names: no fencing counter may outlive them.
 
 /** One `getOrSet` miss being computed. */
 interface Computation<T> {
@@ -305,7 +306,7 @@ export class ReadPath {
   /** The cross-process fill lock of `key`, or `undefined` when another holder kept it past `wait` ms. */
   private fillLock(key: string, wait: number): Promise<LockHandle | undefined> {
     const { context } = this;
-    return context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait }).catch((error: unknown) => {
+    return context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait, fenced: false }).catch((error: unknown) => {
       if (error instanceof LockTimeoutError) return undefined;
       throw error;
     });

@@ -5,7 +5,7 @@ import { TransportBus } from '../bus/transport.bus.js';
 import type { Cache } from '../cache/cache.interface.js';
 import type { Store } from '../store/store.interface.js';
 import { InvalidOptionsError } from '../warp.errors.js';
-import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
+import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
 import { MemoryLocker } from './memory.locker.js';
 import { RedisLocker } from './redis.locker.js';
 
@@ -96,7 +96,7 @@ export function assertClusterWideLocks(locker: Locker, hasDistributedKey: boolea
 class BorrowedLocker implements Locker {
   constructor(private readonly inner: Locker) {}
 
-  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     return this.inner.acquire(name, options);
   }
 
@@ -110,7 +110,7 @@ class OwnedClientLocker implements Locker {
     private readonly client: Redis,
   ) {}
 
-  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     return this.inner.acquire(name, options);
   }
 

@@ -1,13 +1,13 @@
 import { describeValue } from '../common/describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
-import type { LockOptions } from './locker.interface.js';
+import type { AcquireOptions, LockOptions } from './locker.interface.js';
 import { MAX_TIMER_MS } from '../common/limits.js';
 
 /**
  * Defaults of one lock acquisition: a 10 s lease (renewed while held) and up to 5 s of waiting.
  * Shared by `WarpService.lock`, `withLock` and `@WarpLock`.
  */
-export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.freeze({
+export const DEFAULT_LOCK_OPTIONS: Readonly<AcquireOptions> = Object.freeze({
   ttl: 10_000,
   waitTimeout: 5_000,
 });
@@ -27,7 +27,7 @@ export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.free
  * @example
  * resolveLockOptions({ ttl: 30_000 }) // { ttl: 30_000, waitTimeout: 5_000 }
  */
-export function resolveLockOptions(options?: LockOptions): Required<LockOptions> {
+export function resolveLockOptions(options?: LockOptions): AcquireOptions {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new InvalidOptionsError(`Lock options must be an object, got ${describeValue(options)}`);
   }
@@ -35,7 +35,7 @@ export function resolveLockOptions(options?: LockOptions): Required<LockOptions>
   const waitTimeout = options?.waitTimeout ?? DEFAULT_LOCK_OPTIONS.waitTimeout;
   assertDuration('ttl', ttl, false);
   assertDuration('waitTimeout', waitTimeout, true);
-  return { ttl, waitTimeout };
+  return options?.fenced === false ? { ttl, waitTimeout, fenced: false } : { ttl, waitTimeout };
 }
 
 /**

@@ -4,12 +4,21 @@ export interface LockOptions {
   ttl?: number;
   /** How long to wait for the lock in ms before `LockTimeoutError`; 0 tries once. Default 5_000. */
   waitTimeout?: number;
+  /**
+   * `false`: keep no fencing counter for this name (`fencingToken` is 0), for short-lived locks on
+   * an unbounded set of names (Warp's per-key fill locks), so nothing outlives the lock in the
+   * backend. Default `true`.
+   */
+  fenced?: boolean;
 }
+
+/** What `Locker.acquire` receives: `ttl` and `waitTimeout` resolved, `fenced` optional. */
+export type AcquireOptions = Required<Pick<LockOptions, 'ttl' | 'waitTimeout'>> & Pick<LockOptions, 'fenced'>;
 
 /** A held lock. */
 export interface LockHandle {
   readonly name: string;
-  /** Strictly increasing per lock name across the cluster: pass it to the store to fence stale holders. */
+  /** Strictly increasing per lock name across the cluster: pass it to the store to fence stale holders (a `RedisLocker` gives 0 for `fenced: false`). */
   readonly fencingToken: number;
   /** True once renewal failed or the lock expired: the holder must stop acting. */
   readonly lost: boolean;
@@ -23,7 +32,7 @@ export interface LockHandle {
  */
 export interface Locker {
   /** Acquires `name`, waiting up to `waitTimeout`; rejects with `LockTimeoutError`. */
-  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle>;
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle>;
   /** Releases every held lock and stops timers and subscriptions (never closes user-owned clients). */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertLockName, resolveLockOptions } from './lock-options.js';
-import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
+import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
 
 interface Waiter {
   readonly ttl: number;
@@ -70,7 +70,7 @@ export class MemoryLocker implements Locker {
    * @throws {LockTimeoutError} When the lock is still held after `waitTimeout`.
    * @throws {WarpClosedError} When the locker is (or gets) closed.
    */
-  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     try {
       assertLockName(name);
       const { ttl, waitTimeout } = resolveLockOptions(options);

@@ -1,5 +1,5 @@
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
+import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
 
 /**
  * A `Locker` that records how long each acquisition waited and, when the metrics sink wants it, how
@@ -11,7 +11,7 @@ export class MeteredLocker implements Locker {
     private readonly metrics: WarpMetrics,
   ) {}
 
-  async acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+  async acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     const started = Date.now();
     const handle = await this.inner.acquire(name, options);
     const acquired = Date.now();

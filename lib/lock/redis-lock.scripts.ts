@@ -14,6 +14,16 @@ if pttl < 0 then pttl = 0 end
 return -pttl
 `);
 
+/** `ACQUIRE` without a fencing counter: returns 1 when acquired, else minus the holder's remaining ms (<= 0). */
+export const ACQUIRE_UNFENCED = script(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl < 0 then pttl = 0 end
+return -pttl
+`);
+
 /** KEYS: lock. ARGV: token, ttl ms. Returns 1 when the lease was extended, 0 when the token is gone. */
 export const RENEW = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then

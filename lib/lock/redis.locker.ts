@@ -4,9 +4,9 @@ import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
 import { InvalidOptionsError, WarpError } from '../warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
-import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
+import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
 import { runScript } from '../redis/lua-script.js';
-import { ACQUIRE, RELEASE, RENEW } from './redis-lock.scripts.js';
+import { ACQUIRE, ACQUIRE_UNFENCED, RELEASE, RENEW } from './redis-lock.scripts.js';
 
 /** Options of `RedisLocker`. */
 export interface RedisLockerOptions {
@@ -209,12 +209,12 @@ export class RedisLocker implements Locker {
    *   error as `cause` if attempts failed.
    * @throws {WarpClosedError} When the locker is (or gets) closed.
    */
-  acquire(name: string, options: Required<LockOptions>): Promise<LockHandle> {
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     try {
       assertLockName(name);
       const { ttl, waitTimeout } = resolveLockOptions(options);
       if (this.#closing !== undefined) throw lockerClosedError(name);
-      return this.#track(this.#acquire(name, ttl, waitTimeout));
+      return this.#track(this.#acquire(name, ttl, waitTimeout, options.fenced !== false));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -242,7 +242,7 @@ export class RedisLocker implements Locker {
     if (subscriber !== undefined) await closeConnection(subscriber);
   }
 
-  async #acquire(name: string, ttl: number, waitTimeout: number): Promise<LockHandle> {
+  async #acquire(name: string, ttl: number, waitTimeout: number, fenced: boolean): Promise<LockHandle> {
     const deadline = Date.now() + waitTimeout;
     const waiter: Waiter = { notified: false, wake: undefined };
     let lastError: unknown;
@@ -254,7 +254,7 @@ export class RedisLocker implements Locker {
         waiter.notified = false;
         let holderLeaseMs = Infinity;
         try {
-          const outcome = await this.#tryAcquire(name, ttl);
+          const outcome = await this.#tryAcquire(name, ttl, fenced);
           if (typeof outcome !== 'number') return outcome;
           if (outcome > 0) holderLeaseMs = outcome;
         } catch (error) {
@@ -287,13 +287,16 @@ export class RedisLocker implements Locker {
   }
 
   /** One attempt: the handle, or the holder's remaining lease in ms (0 when unknown). */
-  async #tryAcquire(name: string, ttl: number): Promise<RedisLockHandle | number> {
+  async #tryAcquire(name: string, ttl: number, fenced: boolean): Promise<RedisLockHandle | number> {
     const key = `${this.#prefix}{${hashTagOf(name)}}`;
     const token = randomBytes(16).toString('base64url');
     const startedAt = Date.now();
-    const result = await runScript(this.#client, ACQUIRE, [key, `${key}:fence`], [token, Math.ceil(ttl)]);
+    // Unfenced: no counter key, so locks on unbounded names leave nothing behind in Redis.
+    const result = fenced
+      ? await runScript(this.#client, ACQUIRE, [key, `${key}:fence`], [token, Math.ceil(ttl)])
+      : await runScript(this.#client, ACQUIRE_UNFENCED, [key], [token, Math.ceil(ttl)]);
     if (result <= 0) return -result;
-    const handle = new RedisLockHandle(this.#ops, name, result, ttl, startedAt, key, token);
+    const handle = new RedisLockHandle(this.#ops, name, fenced ? result : 0, ttl, startedAt, key, token);
     this.#held.add(handle);
     if (this.#closing !== undefined) {
       handle.markLost();
