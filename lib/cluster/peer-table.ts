@@ -89,12 +89,6 @@ export class PeerTable {
     if (member !== undefined) member.departed = true;
   }
 
-  /** Whether `id` is a member heard from within the live window. */
-  isLive(id: string): boolean {
-    const member = this.members.get(id);
-    return member !== undefined && this.live(member, this.now());
-  }
-
   /** Ids (`nodeId/incarnation`) of the live members. Reading never changes the table. */
   liveMembers(): string[] {
     const now = this.now();
@@ -125,10 +119,6 @@ export class PeerTable {
   prune(): void {
     const cutoff = this.now() - 2 * this.options.freshnessMs;
     for (const [id, member] of this.members) if (member.lastSeen < cutoff) this.members.delete(id);
-  }
-
-  get size(): number {
-    return this.members.size;
   }
 
   private live(member: Member, now: number): boolean {

@@ -72,8 +72,4 @@ export class PendingKeys {
   clear(): void {
     this.writes.clear();
   }
-
-  get size(): number {
-    return this.writes.size;
-  }
 }

@@ -10,8 +10,6 @@ import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { WarpClosedError } from '../warp.errors.js';
 import type { HybridLogicalClock } from './hlc.js';
 
-export type { PreparedWrite } from '../cluster/strong-writes.js';
-
 /** A peer silent for this many heartbeat intervals is not live: its read lease has run out by then. */
 const MISSED_HEARTBEATS = 3;
 /** Longest wait for the goodbye message at shutdown. */
@@ -411,8 +409,8 @@ export class Cluster {
   }
 
   private onNewMember(message: BusMessage): void {
+    // Another process with this node's id; duplicates among peers are found by the tick's scan.
     if (message.from === this.options.nodeId) this.reportDuplicate(message.from);
-    else if (this.peers.duplicateNodeIds({ nodeId: this.options.nodeId }).includes(message.from)) this.reportDuplicate(message.from);
     // Answer newcomers soon, so they learn the membership (and writes in progress) without waiting
     // a full interval; one reply serves every newcomer of the moment, so forged ids cause no storm.
     if (message.kind !== MessageKind.Heartbeat || this.replyTimer !== undefined) return;
@@ -449,7 +447,9 @@ export class Cluster {
     const orphaned = this.pending.expire();
     if (orphaned.length > 0) this.listener.onOrphanedWrites(orphaned);
     this.peers.prune();
-    if (this.duplicateNodeIds().length === 0) this.reportedDuplicates.clear();
+    const duplicates = this.duplicateNodeIds();
+    for (const nodeId of duplicates) this.reportDuplicate(nodeId);
+    if (duplicates.length === 0) this.reportedDuplicates.clear();
     this.sendHeartbeat();
   }
 

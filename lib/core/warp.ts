@@ -256,8 +256,15 @@ export class Warp {
    * tier and the store, filling the tiers. `undefined` when the store has no value.
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */
-  async get<T>(key: string): Promise<T | undefined> {
-    return this.readPath.get<T>(key, this.registrationOf(key));
+  get<T>(key: string): Promise<T | undefined> {
+    // Not async: the read path's own frame is the only one a hit pays for.
+    let registration: Registration;
+    try {
+      registration = this.registrationOf(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readPath.get<T>(key, registration);
   }
 
   /**
@@ -267,8 +274,14 @@ export class Warp {
    * `null` only when `cacheIf` accepts it.
    * @throws UnregisteredKeyError, InvalidKeyError, and whatever `loader` throws
    */
-  async getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
-    return this.readPath.getOrSet(key, this.registrationOf(key), loader, options);
+  getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: GetOrSetOptions<T>): Promise<T> {
+    let registration: Registration;
+    try {
+      registration = this.registrationOf(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readPath.getOrSet(key, registration, loader, options);
   }
 
   /**
