@@ -36,6 +36,7 @@ import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
 import { warmup } from './warmup.js';
 import { WritePath } from './write-path.js';
+import { BoundedLocker } from '../lock/bounded-locker.js';
 import { MeteredLocker } from '../lock/metered-locker.js';
 import { Validator } from '../validator/validator.js';
 import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues } from './fail-safe.js';
@@ -120,8 +121,8 @@ export class Warp {
     this.mergeEngine = options.merge ?? new MergeEngine();
     this.codec = options.codec ?? new JsonCodec();
     this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
-    this.locks = new MeteredLocker(this.locker, this.metrics);
-    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout);
+    this.locks = new MeteredLocker(new BoundedLocker(this.locker, this.options.commandTimeout), this.metrics);
+    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout, this.options.commandTimeout);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
     this.incarnation = protocol.incarnation;
     this.cluster = new Cluster(
