@@ -11,12 +11,12 @@ export { InjectWarpBus, InjectWarpCache, InjectWarpLocker, InjectWarpStore } fro
 export type { KeyTemplate } from './decorators/key-template.js';
 
 // Engine
-export { Warp, type GetOrSetOptions, type SetOptions } from './core/warp.js';
-export { Mode } from './core/mode.js';
-export { WARP_DEFAULTS } from './core/warp-options.js';
-export type { Registration, RegisterOptions } from './core/registry.js';
-export type { Envelope } from './core/envelope.js';
-export { HybridLogicalClock } from './core/hlc.js';
+export { Warp, type GetOrSetOptions, type SetOptions } from './engine/warp.js';
+export { Mode } from './common/mode.js';
+export { WARP_DEFAULTS } from './engine/warp-options.js';
+export type { Registration, RegisterOptions } from './common/registry.js';
+export type { Envelope } from './common/envelope.js';
+export { HybridLogicalClock } from './common/hlc.js';
 
 // Ports and backends
 export { Cache } from './cache/cache.interface.js';
@@ -30,7 +30,7 @@ export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
 export { SyncBus } from './bus/sync-bus.interface.js';
 export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
 export { RedisBus, type RedisBusOptions } from './bus/redis.bus.js';
-export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './bus/bus-protocol.js';
+export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './cluster/bus-protocol.js';
 export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
 export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
 export { MemoryLocker } from './lock/memory.locker.js';
@@ -72,4 +72,4 @@ export {
   UnregisteredKeyError,
   WarpClosedError,
   WarpError,
-} from './warp.errors.js';
+} from './common/warp.errors.js';

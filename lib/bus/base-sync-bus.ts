@@ -1,4 +1,4 @@
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ConnectionState } from './connection-state.js';
 import type { SyncBus } from './sync-bus.interface.js';

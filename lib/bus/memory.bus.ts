@@ -1,4 +1,4 @@
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 import { MemoryLocker } from '../lock/memory.locker.js';
 import { BaseSyncBus } from './base-sync-bus.js';
 

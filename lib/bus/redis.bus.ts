@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 

@@ -15,7 +15,7 @@ import type {
 import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import type { Subscription as RxSubscription } from 'rxjs';
-import { BusError, InvalidOptionsError } from '../warp.errors.js';
+import { BusError, InvalidOptionsError } from '../common/warp.errors.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from './transport-bus-options.js';
 

@@ -1,4 +1,4 @@
-import type { Envelope } from '../core/envelope.js';
+import type { Envelope } from '../common/envelope.js';
 
 /**
  * A cache backend. Warp stores envelopes (`{ value, ts, origin }`) and gives each write the TTL of

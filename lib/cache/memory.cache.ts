@@ -1,5 +1,5 @@
-import type { Envelope } from '../core/envelope.js';
-import { InvalidOptionsError } from '../warp.errors.js';
+import type { Envelope } from '../common/envelope.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 import type { Cache } from './cache.interface.js';
 
 /** Options of `MemoryCache`. */

@@ -1,9 +1,9 @@
 import { assertStorable } from '../codec/assert-storable.js';
 import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
-import type { Envelope } from '../core/envelope.js';
+import type { Envelope } from '../common/envelope.js';
 import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
-import { SerializationError } from '../warp.errors.js';
+import { SerializationError } from '../common/warp.errors.js';
 import type { Cache } from './cache.interface.js';
 
 /** Options of `RedisCache`. */

@@ -1,5 +1,5 @@
-import type { Envelope } from '../core/envelope.js';
-import { InvalidOptionsError } from '../warp.errors.js';
+import type { Envelope } from '../common/envelope.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 import type { Cache } from './cache.interface.js';
 
 /** A cache with a node-local tier (`MemoryCache`, or another `TieredCache`): what L1 must be. */

@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/cache.interface.js';
 import type { Codec } from '../codec/codec.interface.js';
-import type { Mode } from '../core/mode.js';
+import type { Mode } from '../common/mode.js';
 import type { Locker } from '../lock/locker.interface.js';
 import type { MergeEngine, MergeFn } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { BusMessage } from '../bus/bus-protocol.js';
-import type { Cluster } from '../core/cluster.js';
-import { assertKey } from '../core/keys.js';
+import type { BusMessage } from '../cluster/bus-protocol.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { assertKey } from '../common/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../common/warp.errors.js';
 import { MAX_TIMER_MS } from '../common/limits.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
-import { InvalidOptionsError, WarpError } from '../warp.errors.js';
+import { InvalidOptionsError, WarpError } from '../common/warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
 import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';

@@ -1,4 +1,4 @@
-import { LockLostError } from '../warp.errors.js';
+import { LockLostError } from '../common/warp.errors.js';
 import { resolveLockOptions } from './lock-options.js';
 import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
 

@@ -1,4 +1,4 @@
-import { compareEnvelopes, type Envelope } from '../core/envelope.js';
+import { compareEnvelopes, type Envelope } from '../common/envelope.js';
 
 /**
  * Combines the current value of a key with an incoming one, e.g. a counter `(a, b) => a + b`.

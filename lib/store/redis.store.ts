@@ -4,7 +4,7 @@ import { assertDuration } from '../lock/lock-options.js';
 import { defeatsHashTags, hashTagOfSlot } from '../redis/cluster-slot.js';
 import { runScript } from '../redis/lua-script.js';
 import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
-import { FenceRejectedError, InvalidOptionsError } from '../warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError } from '../common/warp.errors.js';
 import { DEFAULT_FENCE_TOMBSTONE_TTL, fenceOf } from './fence.js';
 import { FENCED_DELETE, FENCED_SET } from './redis-store.scripts.js';
 import type { Store, StoreWrite } from './store.interface.js';

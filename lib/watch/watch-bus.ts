@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../bus/bus-protocol.js';
-import type { Cluster } from '../core/cluster.js';
-import { assertKey } from '../core/keys.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../cluster/bus-protocol.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { assertKey } from '../common/keys.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../common/warp.errors.js';
 import { WatchSubscription, type WatchEvent, type WatchTarget } from './watch-subscription.js';
 
 /** Cluster message kind of watch-bus publications. */

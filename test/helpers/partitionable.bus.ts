@@ -1,5 +1,5 @@
 import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
-import { BusError } from '../../lib/warp.errors.js';
+import { BusError } from '../../lib/common/warp.errors.js';
 
 /**
  * Chaos wrapper around a real bus: `cut()` partitions this node (its publishes fail, messages for

@@ -3,8 +3,8 @@ import { afterEach, describe, it } from 'node:test';
 import type { Cache } from '../../../lib/cache/cache.interface.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { TieredCache } from '../../../lib/cache/tiered.cache.js';
-import type { Envelope } from '../../../lib/core/envelope.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { deferred, eventually } from '../../helpers/deferred.js';
 import { cacheContract } from '../contracts/cache.contract.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import type { Cache } from '../../../lib/cache/cache.interface.js';
-import type { Envelope } from '../../../lib/core/envelope.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
 import { eventually } from '../../helpers/deferred.js';
 
 /** Options of a contract run. */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { SyncBus } from '../../../lib/bus/sync-bus.interface.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
-import type { Warp } from '../../../lib/core/warp.js';
+import { Mode } from '../../../lib/common/mode.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { QuorumNotReachedError } from '../../../lib/warp.errors.js';
+import { QuorumNotReachedError } from '../../../lib/common/warp.errors.js';
 import { eventually } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 

@@ -9,7 +9,7 @@ import {
   LockLostError,
   LockTimeoutError,
   WarpError,
-} from '../../../lib/warp.errors.js';
+} from '../../../lib/common/warp.errors.js';
 
 /** Generous wait for acquisitions that must succeed: a failing backend fails the test, a slow one does not. */
 const PATIENT = { ttl: 10_000, waitTimeout: 10_000 };

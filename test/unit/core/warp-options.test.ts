@@ -3,15 +3,15 @@ import { describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { MAX_TTL_MS } from '../../../lib/common/limits.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { Warp } from '../../../lib/core/warp.js';
-import { resolveWarpOptions, WARP_OPTION_CHECKS } from '../../../lib/core/warp-options.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { Warp } from '../../../lib/engine/warp.js';
+import { resolveWarpOptions, WARP_OPTION_CHECKS } from '../../../lib/engine/warp-options.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { MergeEngine } from '../../../lib/merge/merge.engine.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 
 /** Asserts `options` fail with InvalidOptionsError whose message matches every pattern. */
 function rejects(options: unknown, ...patterns: RegExp[]): void {

@@ -4,7 +4,7 @@ import Keyv from 'keyv';
 import { WarpKeyvStore } from '../../../lib/keyv/warp-keyv.store.js';
 import type { Store, StoreWrite } from '../../../lib/store/store.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 /** A MemoryStore that records the write options Warp passes. */

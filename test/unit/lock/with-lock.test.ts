@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { LockHandle, Locker } from '../../../lib/lock/locker.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { withLock } from '../../../lib/lock/with-lock.js';
-import { LockLostError, LockTimeoutError, WarpError } from '../../../lib/warp.errors.js';
+import { LockLostError, LockTimeoutError, WarpError } from '../../../lib/common/warp.errors.js';
 
 describe('withLock', () => {
   let locker: MemoryLocker;

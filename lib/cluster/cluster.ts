@@ -1,14 +1,14 @@
 import type { SyncBus } from '../bus/sync-bus.interface.js';
-import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
-import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual-invalidations.js';
-import { PeerTable, memberId } from '../cluster/peer-table.js';
-import { PendingKeys } from '../cluster/pending-keys.js';
-import { ReadLease } from '../cluster/read-lease.js';
-import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
+import type { BusMessage, BusProtocol } from './bus-protocol.js';
+import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from './eventual-invalidations.js';
+import { PeerTable, memberId } from './peer-table.js';
+import { PendingKeys } from './pending-keys.js';
+import { ReadLease } from './read-lease.js';
+import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from './strong-writes.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { WarpClosedError } from '../warp.errors.js';
-import type { HybridLogicalClock } from './hlc.js';
+import { WarpClosedError } from '../common/warp.errors.js';
+import type { HybridLogicalClock } from '../common/hlc.js';
 
 /** A peer silent for this many heartbeat intervals is not live: its read lease has run out by then. */
 const MISSED_HEARTBEATS = 3;

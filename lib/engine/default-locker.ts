@@ -4,10 +4,10 @@ import type { SyncBus } from '../bus/sync-bus.interface.js';
 import { TransportBus } from '../bus/transport.bus.js';
 import type { Cache } from '../cache/cache.interface.js';
 import type { Store } from '../store/store.interface.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
-import { MemoryLocker } from './memory.locker.js';
-import { RedisLocker } from './redis.locker.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
+import type { LockHandle, Locker, AcquireOptions } from '../lock/locker.interface.js';
+import { MemoryLocker } from '../lock/memory.locker.js';
+import { RedisLocker } from '../lock/redis.locker.js';
 
 /** A component built on an ioredis client it can lend to the default locker. */
 interface RedisBacked {

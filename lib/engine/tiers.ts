@@ -1,7 +1,7 @@
 import type { Cache } from '../cache/cache.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
-import type { Envelope } from './envelope.js';
-import type { SingleFlight } from './singleflight.js';
+import type { Envelope } from '../common/envelope.js';
+import type { SingleFlight } from '../common/singleflight.js';
 import { RecentSharedWrites } from './write-guards.js';
 import { withTimeout } from './fail-safe.js';
 

@@ -6,7 +6,7 @@ import type { Locker } from '../lock/locker.interface.js';
 import type { MergeEngine } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { Store } from '../store/store.interface.js';
-import type { PortShape } from './option-checks.js';
+import type { PortShape } from '../common/option-checks.js';
 
 // What the options check of each port looks for. The method names are typed against the
 // interfaces, so a renamed method fails to compile here instead of drifting.

@@ -1,6 +1,6 @@
-import { describeValue } from '../common/describe-value.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from '../common/limits.js';
+import { describeValue } from './describe-value.js';
+import { InvalidOptionsError } from './warp.errors.js';
+import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from './limits.js';
 
 /**
  * Checks one option's value, given its path (`keys[2].mode`, `failSafe.grace`) for the message.

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InvalidOptionsError, SerializationError } from '../warp.errors.js';
+import { InvalidOptionsError, SerializationError } from '../common/warp.errors.js';
 
 /**
  * Version of the wire format this build writes. Readers accept any integer version >= 2 and ignore

@@ -1,8 +1,8 @@
-import { describeValue } from '../common/describe-value.js';
-import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
+import { describeValue } from './describe-value.js';
+import { InvalidKeyError, InvalidOptionsError } from './warp.errors.js';
 import type { MergeFn } from '../merge/merge.engine.js';
 import { assertKey } from './keys.js';
-import { isTtl, TTL_EXPECTED } from '../common/limits.js';
+import { isTtl, TTL_EXPECTED } from './limits.js';
 import { isMode, Mode } from './mode.js';
 
 /** What a key's registration gives it. */

@@ -5,12 +5,12 @@ import type { MergeEngine } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { Store } from '../store/store.interface.js';
 import type { VersionedCache } from '../versioned/versioned-cache.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { LastKnownValues } from './fail-safe.js';
-import type { HybridLogicalClock } from './hlc.js';
-import { Mode } from './mode.js';
-import type { KeyRegistry, Registration } from './registry.js';
-import type { SingleFlight } from './singleflight.js';
+import type { HybridLogicalClock } from '../common/hlc.js';
+import { Mode } from '../common/mode.js';
+import type { KeyRegistry, Registration } from '../common/registry.js';
+import type { SingleFlight } from '../common/singleflight.js';
 import type { Tiers } from './tiers.js';
 import type { ResolvedWarpOptions } from './warp-options.js';
 
