@@ -19,20 +19,20 @@ export type { Envelope } from './common/envelope.js';
 export { HybridLogicalClock } from './common/hlc.js';
 
 // Ports and backends
-export { Cache } from './cache/cache.interface.js';
+export { WarpCache } from './cache/cache.interface.js';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory.cache.js';
 export { RedisCache, type RedisCacheOptions } from './cache/redis.cache.js';
 export { TieredCache, type TieredCacheOptions } from './cache/tiered.cache.js';
-export { Store, type StoreWrite } from './store/store.interface.js';
+export { WarpStore, type StoreWrite } from './store/store.interface.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.store.js';
 export { DEFAULT_FENCE_TOMBSTONE_TTL, toFence } from './store/fence.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
-export { SyncBus } from './bus/sync-bus.interface.js';
+export { WarpBus } from './bus/sync-bus.interface.js';
 export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
 export { RedisBus, type RedisBusOptions } from './bus/redis.bus.js';
 export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './cluster/bus-protocol.js';
 export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
-export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
+export { WarpLocker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
 export { MemoryLocker } from './lock/memory.locker.js';
 export { RedisLocker, type RedisLockerOptions } from './lock/redis.locker.js';
 export { withLock } from './lock/with-lock.js';

@@ -10,7 +10,7 @@ const busInstance = port(BUS_SHAPE);
 const metricsSink = port(METRICS_SHAPE);
 
 /**
- * `bus`: a `SyncBus` instance, or Nest transport options Warp turns into a `TransportBus`. An
+ * `bus`: a `WarpBus` instance, or Nest transport options Warp turns into a `TransportBus`. An
  * object with methods is judged as a bus (and named by what it lacks); a plain object as
  * transport options, so `{ host, port }` fails on `bus.transport`.
  */

@@ -1,7 +1,7 @@
 import { BusError } from '../common/warp.errors.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ConnectionState } from './connection-state.js';
-import type { SyncBus } from './sync-bus.interface.js';
+import type { WarpBus } from './sync-bus.interface.js';
 
 /**
  * What every backend shares: handlers per channel with one wire subscription each, the
@@ -9,7 +9,7 @@ import type { SyncBus } from './sync-bus.interface.js';
  * connection (`connect`, `release`), `publish`, and what a channel's first subscription and last
  * unsubscription do on the wire.
  */
-export abstract class BaseSyncBus implements SyncBus {
+export abstract class BaseSyncBus implements WarpBus {
   protected readonly state = new ConnectionState();
   protected readonly registry = new ChannelRegistry({
     subscribe: (channel) => this.subscribeChannel(channel),

@@ -21,7 +21,7 @@ function toBuffer(payload: Uint8Array): Buffer {
 }
 
 /**
- * A `SyncBus` on Redis pub/sub through ioredis directly: the fast path when Redis is the
+ * A `WarpBus` on Redis pub/sub through ioredis directly: the fast path when Redis is the
  * transport (about 2-4x the throughput of the Nest Redis transport, see `docs/bus.md`).
  *
  * - Publishes on the client you pass (`Redis` or `Cluster`), which it never closes.

@@ -6,7 +6,7 @@
  * (Nest microservice transports: Redis, NATS, MQTT). Every backend passes
  * `test/unit/contracts/sync-bus.contract.ts`.
  */
-export interface SyncBus {
+export interface WarpBus {
   /** Opens connections; resolves when subscriptions can be made. Idempotent. */
   connect(): Promise<void>;
   /** Publishes one payload. Delivery is at-most-once; order is kept per publisher and channel. */
@@ -33,5 +33,5 @@ export interface SyncBus {
   listenerCount?(channel: string): number;
 }
 
-/** DI token for the bus; `@Inject(SyncBus)` or `@InjectWarpBus()`. */
-export const SyncBus = Symbol('WarpSyncBus');
+/** DI token for the bus; `@Inject(WarpBus)` or `@InjectWarpBus()`. */
+export const WarpBus = Symbol('WarpBus');

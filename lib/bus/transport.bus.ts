@@ -40,7 +40,7 @@ export type TransportBusOptions = (WithTransport<RedisOptions> | WithTransport<N
 };
 
 /**
- * Whether `value` is transport options rather than a `SyncBus` instance: an object with a
+ * Whether `value` is transport options rather than a `WarpBus` instance: an object with a
  * `transport` field and no `publish` method. The module uses it to turn `bus` options into a bus.
  */
 export function isTransportBusOptions(value: unknown): value is TransportBusOptions {
@@ -167,7 +167,7 @@ function mqttReceiver(server: ServerMqtt, options: MqttOptions['options']): Rece
 }
 
 /**
- * A `SyncBus` over a Nest microservice transport (Redis, NATS or MQTT), both ways: it publishes
+ * A `WarpBus` over a Nest microservice transport (Redis, NATS or MQTT), both ways: it publishes
  * with `ClientProxy.emit(channel, base64)` and receives through the transport's server strategy
  * (`ServerRedis`, `ServerNats`, `ServerMqtt`) with event handlers, so broker settings, TLS and
  * authentication are the ones you already give Nest.

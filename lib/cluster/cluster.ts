@@ -1,4 +1,4 @@
-import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/sync-bus.interface.js';
 import type { BusMessage, BusProtocol } from './bus-protocol.js';
 import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from './eventual-invalidations.js';
 import { PeerTable, memberId } from './peer-table.js';
@@ -36,7 +36,7 @@ export const MessageKind = {
 } as const;
 
 export interface ClusterOptions {
-  bus: SyncBus;
+  bus: WarpBus;
   protocol: BusProtocol;
   nodeId: string;
   clock: HybridLogicalClock;
@@ -70,7 +70,7 @@ export interface ClusterListener {
 }
 
 /**
- * Warp's cluster protocol over a `SyncBus` (docs/consistency.md): membership by heartbeats with
+ * Warp's cluster protocol over a `WarpBus` (docs/consistency.md): membership by heartbeats with
  * replay protection, this node's read lease, coalesced eventual invalidations, and both sides of
  * the StrongDistributed prepare/commit protocol.
  */

@@ -18,7 +18,7 @@ export type OptionChecks = Readonly<Record<string, OptionCheck>>;
  * interfaces do not exist at runtime), and an example of a valid value for the message.
  */
 export interface PortShape<T = unknown> {
-  /** What the value must be, e.g. `'a Cache'`. */
+  /** What the value must be, e.g. `'a WarpCache'`. */
   readonly what: string;
   readonly methods: ReadonlyArray<keyof T & string>;
   /** Optional methods: when present, they must be functions too. */

@@ -3,7 +3,7 @@ import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { MeteredLocker } from '../lock/metered-locker.js';
 import type { MergeEngine } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import type { Store } from '../store/store.interface.js';
+import type { WarpStore } from '../store/store.interface.js';
 import type { VersionedCache } from '../versioned/versioned-cache.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LastKnownValues } from './fail-safe.js';
@@ -22,7 +22,7 @@ export interface EngineContext {
   readonly registry: KeyRegistry;
   readonly clock: HybridLogicalClock;
   readonly tiers: Tiers;
-  readonly store: Store;
+  readonly store: WarpStore;
   readonly cluster: Cluster;
   readonly locks: MeteredLocker;
   readonly mergeEngine: MergeEngine;

@@ -64,7 +64,7 @@ export class ReadPath {
     return hit.value;
   }
 
-  /** Hits from the tiers; every miss loaded by one `Store.getMany` call when the store has it. */
+  /** Hits from the tiers; every miss loaded by one `WarpStore.getMany` call when the store has it. */
   async getMany<T>(keys: readonly string[], registrations: readonly Registration[]): Promise<(T | undefined)[]> {
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];

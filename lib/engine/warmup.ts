@@ -1,5 +1,5 @@
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
-import type { Store } from '../store/store.interface.js';
+import type { WarpStore } from '../store/store.interface.js';
 import { WarpError } from '../common/warp.errors.js';
 import type { KeyRegistry, Registration } from '../common/registry.js';
 import { runBounded } from '../common/run-bounded.js';
@@ -11,7 +11,7 @@ import { runBounded } from '../common/run-bounded.js';
  */
 export async function warmup(
   registry: KeyRegistry,
-  store: Store,
+  store: WarpStore,
   concurrency: number,
   load: (key: string, registration: Registration) => Promise<unknown>,
 ): Promise<WarmupReport> {

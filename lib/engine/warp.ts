@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { BusProtocol } from '../cluster/bus-protocol.js';
 import { MemoryBus } from '../bus/memory.bus.js';
-import type { SyncBus } from '../bus/sync-bus.interface.js';
-import type { Cache } from '../cache/cache.interface.js';
+import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
 import { MemoryCache } from '../cache/memory.cache.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
-import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.js';
+import type { LockHandle, WarpLocker, LockOptions } from '../lock/locker.interface.js';
 import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
 import { withLock } from '../lock/with-lock.js';
 import { assertClusterWideLocks, defaultLocker } from './default-locker.js';
@@ -18,7 +18,7 @@ import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription
 import { MergeEngine } from '../merge/merge.engine.js';
 import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../store/memory.store.js';
-import type { Store } from '../store/store.interface.js';
+import type { WarpStore } from '../store/store.interface.js';
 import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
 import { Cluster } from '../cluster/cluster.js';
 import type { EngineContext } from './engine-context.js';
@@ -47,7 +47,7 @@ export interface SetOptions {
   /** TTL in ms of this entry in the cache tiers, overriding the registration's (0 = no expiry). */
   ttl?: number;
   /**
-   * TTL in ms of the value in the store, passed to `Store.set` as `write.ttl`: a store with expiry
+   * TTL in ms of the value in the store, passed to `WarpStore.set` as `write.ttl`: a store with expiry
    * (`RedisStore`, `MemoryStore`) drops the value then, a store without ignores it. Cache TTLs
    * bound how long a copy is served; this one bounds the data itself, for values that are a cache
    * by nature (`WarpKeyvStore` passes Keyv's TTL here). Default: none (0 too), the store keeps it.
@@ -75,13 +75,13 @@ export class Warp {
   readonly namespace: string;
   readonly registry = new KeyRegistry();
   readonly clock = new HybridLogicalClock();
-  readonly cache: Cache;
-  readonly store: Store;
-  readonly bus: SyncBus;
+  readonly cache: WarpCache;
+  readonly store: WarpStore;
+  readonly bus: WarpBus;
   readonly mergeEngine: MergeEngine;
   /** Decides which values every tier can hold (`codec` option; default JSON). */
   readonly codec: Codec;
-  readonly locker: Locker;
+  readonly locker: WarpLocker;
   /** The locker with wait and hold times recorded: every lock the engine takes goes through it. */
   private readonly locks: MeteredLocker;
   readonly cluster: Cluster;
@@ -380,7 +380,7 @@ export class Warp {
   }
 
   /**
-   * Reads several keys: hits from the cache tiers, and every miss with **one** `Store.getMany`
+   * Reads several keys: hits from the cache tiers, and every miss with **one** `WarpStore.getMany`
    * call when the store has it (else one `get` each). Order is preserved; absent keys are `undefined`.
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */

@@ -7,7 +7,7 @@ import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.j
 import { FenceRejectedError, InvalidOptionsError } from '../common/warp.errors.js';
 import { DEFAULT_FENCE_TOMBSTONE_TTL, fenceOf } from './fence.js';
 import { FENCED_DELETE, FENCED_SET } from './redis-store.scripts.js';
-import type { Store, StoreWrite } from './store.interface.js';
+import type { WarpStore, StoreWrite } from './store.interface.js';
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
@@ -54,7 +54,7 @@ const DEFAULT_PREFIX = 'warp:store:';
  * @example
  * WarpModule.forRoot({ store: new RedisStore(redis, { prefix: 'shop:' }) })
  */
-export class RedisStore<T = unknown> implements Store<T> {
+export class RedisStore<T = unknown> implements WarpStore<T> {
   private readonly space: RedisKeyspace;
   private readonly fencePrefix: string;
   private readonly tombstoneTtl: number;

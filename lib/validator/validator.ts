@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cache } from '../cache/cache.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
 import type { Envelope } from '../common/envelope.js';
 import type { Registration } from '../common/registry.js';
 import type { ValidatorOptions } from '../interfaces/warp-options.interface.js';
@@ -37,7 +37,7 @@ export interface MismatchEvent {
 
 /** What the validator needs from the engine. */
 export interface ValidatorTarget {
-  readonly cache: Cache;
+  readonly cache: WarpCache;
   readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
   resolve(key: string): Registration | undefined;

@@ -34,7 +34,7 @@ export interface WatchOptions {
 }
 
 /**
- * Topic pub/sub of raw bytes across the cluster, over the same `SyncBus` as invalidations:
+ * Topic pub/sub of raw bytes across the cluster, over the same `WarpBus` as invalidations:
  * `publish(topic, bytes)` reaches subscribers of the exact topic and of every matching prefix on
  * every node, this one included, in publish order per publisher (the bus keeps each publisher's
  * order on the one channel Warp uses). Delivery is at-most-once like the bus: a node cut off from

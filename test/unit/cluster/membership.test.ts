@@ -164,7 +164,7 @@ describe('node identity', () => {
   });
 });
 
-/** A plain SyncBus object delegating to `bus` (so it is no MemoryBus instance). */
+/** A plain WarpBus object delegating to `bus` (so it is no MemoryBus instance). */
 function wrap(bus: MemoryBusNode) {
   return {
     get connected() {
