@@ -27,7 +27,7 @@ export { WarpStore, type StoreWrite } from './store/store.interface.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.store.js';
 export { DEFAULT_FENCE_TOMBSTONE_TTL, toFence } from './store/fence.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
-export { WarpBus } from './bus/sync-bus.interface.js';
+export { WarpBus } from './bus/bus.interface.js';
 export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
 export { RedisBus, type RedisBusOptions } from './bus/redis.bus.js';
 export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './cluster/bus-protocol.js';

@@ -1,6 +1,6 @@
 import { Module, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { WarpBus } from './bus/sync-bus.interface.js';
+import { WarpBus } from './bus/bus.interface.js';
 import { WarpCache } from './cache/cache.interface.js';
 import { WarpExplorer } from './explorer/warp.explorer.js';
 import { WarpMetadataAccessor } from './explorer/warp-metadata.accessor.js';

@@ -1,6 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { MemoryBus } from './bus/memory.bus.js';
-import { WarpBus } from './bus/sync-bus.interface.js';
+import { WarpBus } from './bus/bus.interface.js';
 import { isTransportBusOptions, TransportBus } from './bus/transport.bus.js';
 import { WarpCache } from './cache/cache.interface.js';
 import { MemoryCache } from './cache/memory.cache.js';

@@ -1,7 +1,7 @@
 import { BusError } from '../common/warp.errors.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ConnectionState } from './connection-state.js';
-import type { WarpBus } from './sync-bus.interface.js';
+import type { WarpBus } from './bus.interface.js';
 
 /**
  * What every backend shares: handlers per channel with one wire subscription each, the

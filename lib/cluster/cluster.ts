@@ -1,4 +1,4 @@
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { BusMessage, BusProtocol } from './bus-protocol.js';
 import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from './eventual-invalidations.js';
 import { PeerTable, memberId } from './peer-table.js';

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { WarpBus } from '../bus/sync-bus.interface.js';
+import { WarpBus } from '../bus/bus.interface.js';
 import { WarpCache } from '../cache/cache.interface.js';
 import { WarpLocker } from '../lock/locker.interface.js';
 import { WarpStore } from '../store/store.interface.js';

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { MemoryBusNode } from '../bus/memory.bus.js';
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import { TransportBus } from '../bus/transport.bus.js';
 import type { WarpCache } from '../cache/cache.interface.js';
 import type { WarpStore } from '../store/store.interface.js';

@@ -1,4 +1,4 @@
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpCache } from '../cache/cache.interface.js';
 import type { Codec } from '../codec/codec.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';

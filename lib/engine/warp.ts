@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BusProtocol } from '../cluster/bus-protocol.js';
 import { MemoryBus } from '../bus/memory.bus.js';
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpCache } from '../cache/cache.interface.js';
 import { MemoryCache } from '../cache/memory.cache.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';

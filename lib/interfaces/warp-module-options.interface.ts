@@ -1,4 +1,4 @@
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { TransportBusOptions } from '../bus/transport.bus.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { WarpOptions } from './warp-options.interface.js';

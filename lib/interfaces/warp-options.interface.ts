@@ -5,7 +5,7 @@ import type { WarpLocker } from '../lock/locker.interface.js';
 import type { MergeEngine, MergeFn } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { WarpStore } from '../store/store.interface.js';
-import type { WarpBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpLogger } from './warp-logger.interface.js';
 
 /** A key or pattern registered at startup. */

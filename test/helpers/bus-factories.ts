@@ -1,4 +1,4 @@
-import type { WarpBus } from '../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import type { ClusterBusFactory } from '../unit/contracts/cluster.behaviour.js';
 import type { SyncBusPair } from '../unit/contracts/sync-bus.contract.js';
 import { PartitionableBus } from './partitionable.bus.js';

@@ -1,4 +1,4 @@
-import type { WarpBus } from '../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import { BusError } from '../../lib/common/warp.errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { WarpBus } from '../../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../../lib/bus/bus.interface.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
 import type { Warp } from '../../../lib/engine/warp.js';

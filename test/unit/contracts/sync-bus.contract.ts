@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import type { WarpBus } from '../../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../../lib/bus/bus.interface.js';
 import { BusInbox } from '../../helpers/bus-inbox.js';
 import { eventually } from '../../helpers/deferred.js';
 
