@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusMessage } from '../cluster/bus-protocol.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { ClusterChannel } from '../cluster/cluster-channel.js';
 import { assertKey } from '../common/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
@@ -33,7 +33,7 @@ export interface Lease {
 /** What the lease manager needs from the engine. */
 export interface LeaseManagerOptions {
   /** The cluster protocol's extension message kinds. */
-  transport: Pick<Cluster, 'on' | 'publish'>;
+  transport: ClusterChannel;
   nodeId: string;
   /** The engine's invalidate path: cache tiers here, then peers by the key's mode. */
   invalidate(key: string): Promise<void>;

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../cluster/bus-protocol.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { ClusterChannel } from '../cluster/cluster-channel.js';
 import { assertKey } from '../common/keys.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../common/warp.errors.js';
@@ -17,7 +17,7 @@ const SIGNATURE_OVERHEAD = 75;
 /** Options of a {@link WatchBus}. */
 export interface WatchBusOptions {
   /** The cluster protocol's extension message kinds. */
-  transport: Pick<Cluster, 'on' | 'publish'>;
+  transport: ClusterChannel;
   nodeId: string;
   namespace: string;
   metrics: WarpMetrics;
