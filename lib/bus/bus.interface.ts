@@ -1,7 +1,7 @@
 /**
  * The transport under Warp's cluster protocol: fire-and-forget pub/sub of byte payloads on named
  * channels. Warp's protocol (versioning, namespace, origin, sequence, HMAC, acks) lives above it
- * in `bus/bus-protocol.ts`, so a backend only moves bytes. Implementations: `MemoryBus`
+ * in `cluster/bus-protocol.ts`, so a backend only moves bytes. Implementations: `MemoryBus`
  * (in-process; one instance shared by several modules makes a cluster) and `TransportBus`
  * (Nest microservice transports: Redis, NATS, MQTT). Every backend passes
  * `test/unit/contracts/sync-bus.contract.ts`.
