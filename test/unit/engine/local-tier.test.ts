@@ -19,6 +19,9 @@ class OwnLocalCache implements WarpCache {
   set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
     return this.inner.set(key, entry, ttlMs);
   }
+  setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
+    return this.inner.setIfAbsent(key, entry, ttlMs);
+  }
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
   }
