@@ -1,4 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { MemoryBus } from './bus/memory.bus.js';
 import { SyncBus } from './bus/sync-bus.interface.js';
 import { isTransportBusOptions, TransportBus } from './bus/transport.bus.js';
@@ -14,6 +15,7 @@ import { Store } from './store/store.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 import { WARP_MODULE_OPTIONS } from './warp.module-definition.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { prometheusModuleRegistry } from './metrics/prometheus-module.js';
 import { NOOP_METRICS, type WarpMetrics } from './metrics/warp-metrics.interface.js';
 import { engineOptionsOf, validateWarpModuleOptions } from './warp.module-options.js';
 
@@ -31,7 +33,11 @@ const WARP_CHECKED_OPTIONS = Symbol('WARP_CHECKED_OPTIONS');
  */
 export const warpProviders: Provider[] = [
   { provide: WARP_CHECKED_OPTIONS, useFactory: validateWarpModuleOptions, inject: [WARP_MODULE_OPTIONS] },
-  { provide: WARP_METRICS, useFactory: (o: WarpModuleOptions) => createMetrics(o.metrics) ?? NOOP_METRICS, inject: [WARP_CHECKED_OPTIONS] },
+  {
+    provide: WARP_METRICS,
+    useFactory: (o: WarpModuleOptions, modules: ModulesContainer) => createMetrics(o.metrics, () => prometheusModuleRegistry(modules)) ?? NOOP_METRICS,
+    inject: [WARP_CHECKED_OPTIONS, ModulesContainer],
+  },
   {
     provide: Cache,
     useFactory: (o: WarpModuleOptions, metrics: WarpMetrics) =>
