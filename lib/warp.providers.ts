@@ -1,4 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { WarpBus } from './bus/bus.interface.js';
 import { isTransportBusOptions, TransportBus } from './bus/transport.bus.js';
 import { WarpCache } from './cache/cache.interface.js';
@@ -12,6 +13,7 @@ import { WarpStore } from './store/store.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 import { WARP_MODULE_OPTIONS } from './warp.module-definition.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { prometheusModuleRegistry } from './metrics/prometheus-module.js';
 import type { WarpMetrics } from './metrics/warp-metrics.interface.js';
 import { engineOptionsOf, validateWarpModuleOptions } from './warp.module-options.js';
 
@@ -30,7 +32,11 @@ const WARP_CHECKED_OPTIONS = Symbol('WARP_CHECKED_OPTIONS');
  */
 export const warpProviders: Provider[] = [
   { provide: WARP_CHECKED_OPTIONS, useFactory: validateWarpModuleOptions, inject: [WARP_MODULE_OPTIONS] },
-  { provide: WARP_METRICS, useFactory: (o: WarpModuleOptions) => createMetrics(o.metrics) ?? PORT_DEFAULTS.metrics(), inject: [WARP_CHECKED_OPTIONS] },
+  {
+    provide: WARP_METRICS,
+    useFactory: (o: WarpModuleOptions, modules: ModulesContainer) => createMetrics(o.metrics, () => prometheusModuleRegistry(modules)) ?? PORT_DEFAULTS.metrics(),
+    inject: [WARP_CHECKED_OPTIONS, ModulesContainer],
+  },
   {
     provide: WarpCache,
     useFactory: (o: WarpModuleOptions, metrics: WarpMetrics) => o.cache ?? PORT_DEFAULTS.cache(metrics),

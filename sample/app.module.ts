@@ -9,7 +9,7 @@ import { sampleInfrastructure, warpForSample } from './warp.config.js';
 
 @Module({
   imports: [
-    // Serves GET /metrics from prom-client's default registry, where Warp's `metrics: true` records.
+    // Serves GET /metrics; Warp finds it and records its warp_* metrics in the registry it serves.
     PrometheusModule.register(),
     // Memory cache, store and bus by default; WARP_REDIS_URL makes this process a node of a Redis-backed cluster.
     warpForSample(),

@@ -10,7 +10,13 @@ import type { WarpOptions } from './warp-options.interface.js';
  */
 export interface WarpModuleOptions extends Omit<WarpOptions, 'bus' | 'metrics'> {
   bus?: WarpBus | TransportBusOptions;
-  /** `true` registers Prometheus metrics (prom-client); or pass your own `WarpMetrics`. Default off. */
+  /**
+   * Prometheus metrics (`warp_*`, see docs/metrics.md) or your own `WarpMetrics`.
+   * - left out (default): on when the app imports `PrometheusModule` of
+   *   `@willsoto/nestjs-prometheus`, recorded in the registry it serves on its `/metrics`; else off;
+   * - `true`: on, in that registry, or in prom-client's default registry without `PrometheusModule`;
+   * - `false`: off, even with `PrometheusModule`.
+   */
   metrics?: boolean | WarpMetrics;
   /** Run `warmup()` when the application bootstraps. Default false. */
   warmupOnBootstrap?: boolean;

@@ -112,7 +112,7 @@ export interface WarpOptions {
   shutdownTimeout?: number;
   /** Serve the last known value of a key when the store fails or times out on a read. Default: off. */
   failSafe?: FailSafeOptions;
-  /** Metrics sink; `true` in the Nest module registers Prometheus metrics. Default: none. */
+  /** Metrics sink. Default: none. (The Nest module also takes `true`/`false` and finds `PrometheusModule`: `WarpModuleOptions.metrics`.) */
   metrics?: WarpMetrics;
   /** TTL in ms for registrations that give none. Default 0 (no expiry). */
   defaultTtl?: number;

@@ -72,7 +72,7 @@ class Children<C> {
  * Several instances on one registry (several Warp modules in one process) share the same metrics.
  *
  * @example
- * // Nest: WarpModule.forRoot({ metrics: true }) + PrometheusModule.register() serves /metrics.
+ * // Nest: import PrometheusModule.register() next to WarpModule.forRoot(): built for you, served on /metrics.
  * // Standalone: new Warp({ metrics: new PrometheusWarpMetrics({ registry }) })
  * @throws Error when prom-client is not installed.
  */

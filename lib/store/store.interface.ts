@@ -39,13 +39,13 @@ export interface WarpStore<T = unknown> {
    */
   set(key: string, value: T, write?: StoreWrite): Promise<void>;
   /**
-   * Deletes a value (optional; `WarpService.delete` needs it); a missing key is not an error.
+   * Deletes a value (optional; `WarpService.delete` and `WarpKeyvStore` need it); a missing key is not an error.
    * @throws FenceRejectedError (stores that fence) when `write.fence` is lower than the key's accepted fence.
    */
   delete?(key: string, write?: StoreWrite): Promise<void>;
-  /** Lists keys, optionally by prefix: enables pattern warmup and validator scans. */
+  /** Lists keys, optionally by prefix: enables pattern warmup and `WarpKeyvStore.clear()`. */
   keys?(prefix?: string): Promise<string[]>;
-  /** Reads several values at once (optional fast path for `getMany` and warmup). */
+  /** Reads several values at once (optional fast path for `WarpService.getMany`; warmup reads key by key). */
   getMany?(keys: readonly string[]): Promise<(T | undefined)[]>;
 }
 

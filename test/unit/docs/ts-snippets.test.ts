@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+/**
+ * Every ```ts / ```typescript block of README.md and docs/*.md is type-checked, in one TypeScript
+ * program, against the BUILT package (dist/ types, imported as 'nestjs-warp' through its
+ * package.json `exports`, as an installed copy would be), so a renamed or removed export, option
+ * or method fails here until the docs follow.
+ *
+ * Conventions, so that fragments compile without boilerplate in the docs:
+ * - A name a block uses without importing or declaring it is imported for it from 'nestjs-warp'
+ *   when the package root exports it, else from '@nestjs/common' when that exports it (the
+ *   imports every Nest page leaves out). Anything else must be imported or declared in the block,
+ *   or be one of the app placeholders of `CONTEXT` below.
+ * - `<!-- snippet: path -->` before a block: the block is that repository file, compared word for
+ *   word by doc-snippets.test.ts and compiled with the repository; not compiled twice here.
+ * - `<!-- snippet: skip (why) -->` before a block: not compiled. Keep these few and say why.
+ */
+
+/** The repository root: this file runs from build/test/unit/docs. */
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** Where the blocks are written, with a node_modules/nestjs-warp link to the repository. */
+const WORK = `${ROOT}build/doc-snippets/`;
+
+const BLOCK = /(?:<!-- snippet: ([^\n]*?) -->\n)?```(?:ts|typescript)\n([\s\S]*?)\n```/g;
+
+/**
+ * App-level placeholders the docs use as "your code" (a repository, a client you own). Declared,
+ * not invented per page: a block declaring its own version of a name shadows this one.
+ */
+const CONTEXT = `
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Repository } from 'typeorm';
+declare global {
+  /** Your ioredis client. */
+  const redis: Redis;
+  /** Your PostgreSQL pool. */
+  const pool: Pool;
+  /** The WarpService you injected (\`constructor(private readonly warp: WarpService)\`). */
+  const warp: import('nestjs-warp').WarpService;
+  /** A TypeORM repository of yours. */
+  const repository: Repository<{ id: string }>;
+}
+export {};
+`;
+
+interface Block {
+  doc: string;
+  line: number;
+  marker?: string;
+  code: string;
+}
+
+function blocksOf(doc: string): Block[] {
+  const text = readFileSync(`${ROOT}${doc}`, 'utf8');
+  return [...text.matchAll(BLOCK)].map((match) => ({
+    doc,
+    // The line of the block's first line of code.
+    line: text.slice(0, match.index + match[0].indexOf('```')).split('\n').length + 1,
+    marker: match[1],
+    code: match[2]!,
+  }));
+}
+
+/** Names a block imports or declares at its top level. */
+function ownNames(source: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.name) names.add(clause.name.text);
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+      if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+    } else if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name)) names.add(declaration.name.text);
+      }
+    } else if ('name' in statement && statement.name !== undefined && ts.isIdentifier(statement.name as ts.Node)) {
+      names.add((statement.name as ts.Identifier).text);
+    }
+  }
+  return names;
+}
+
+/** The newest modification time of the .ts files under `dir`. */
+function newest(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => statSync(`${dir}${name}`).mtimeMs),
+  );
+}
+
+const OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ['lib.es2023.d.ts'],
+  types: ['node'],
+  strict: true,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  useDefineForClassFields: false,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  noEmit: true,
+};
+
+/**
+ * Blocks that do not compile yet (fragments written before this test), by `doc:line` of their
+ * first line of code: reported as todo, not failed. Fix a block and remove it from here; the
+ * list only shrinks (a listed block that compiles fails the test).
+ */
+const NOT_YET: ReadonlySet<string> = new Set([
+  'README.md:10',
+  'README.md:125',
+  'README.md:170',
+  'README.md:259',
+  'README.md:281',
+  'docs/bus.md:29',
+  'docs/bus.md:48',
+  'docs/bus.md:79',
+  'docs/cache.md:31',
+  'docs/cache.md:156',
+  'docs/decorators.md:27',
+  'docs/leases.md:11',
+  'docs/locks.md:10',
+  'docs/store.md:73',
+  'docs/store.md:235',
+  'docs/store.md:351',
+  'docs/store.md:367',
+  'docs/store.md:453',
+  'docs/validator.md:8',
+]);
+
+/** Type errors of every checked block, by `doc:line`, from one program over all of them. */
+function compileBlocks(checked: Block[]): Map<string, string[]> {
+  const dist = `${ROOT}dist/index.d.ts`;
+  assert.ok(statSync(dist, { throwIfNoEntry: false }), 'dist/ is missing: run `npm run build` first');
+  assert.ok(statSync(dist).mtimeMs >= newest(`${ROOT}lib/`), 'dist/ is older than lib/: run `npm run build` first');
+
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(`${WORK}node_modules`, { recursive: true });
+  symlinkSync(ROOT, `${WORK}node_modules/nestjs-warp`, 'dir');
+  writeFileSync(`${WORK}package.json`, JSON.stringify({ type: 'module' }));
+  writeFileSync(`${WORK}context.ts`, CONTEXT);
+
+  // The names the package root and @nestjs/common export, read by the compiler from their types.
+  const probe = `${WORK}probe.ts`;
+  writeFileSync(probe, "import * as warp from 'nestjs-warp';\nimport * as nest from '@nestjs/common';\nexport { warp, nest };\n");
+  const probeProgram = ts.createProgram([probe], OPTIONS);
+  const checker = probeProgram.getTypeChecker();
+  const exportsOf = (index: number): Set<string> => {
+    const declaration = probeProgram.getSourceFile(probe)!.statements[index] as ts.ImportDeclaration;
+    const symbol = checker.getSymbolAtLocation(declaration.moduleSpecifier);
+    assert.ok(symbol, `cannot resolve ${declaration.moduleSpecifier.getText()}`);
+    return new Set(checker.getExportsOfModule(symbol).map((s) => s.name));
+  };
+  const fromWarp = exportsOf(0);
+  const fromNest = exportsOf(1);
+
+  const files = new Map<string, string>();
+  const errors = new Map<string, string[]>();
+  checked.forEach((block, i) => {
+    const own = ownNames(ts.createSourceFile('block.ts', block.code, ts.ScriptTarget.ES2022));
+    const used = new Set(block.code.match(/\b[A-Za-z_$][\w$]*\b/g));
+    const warpNames = [...fromWarp].filter((name) => used.has(name) && !own.has(name));
+    const nestNames = [...fromNest].filter((name) => used.has(name) && !own.has(name) && !fromWarp.has(name));
+    // One line of imports, so the block's line n is the file's line n + 1.
+    const prelude =
+      (warpNames.length ? `import { ${warpNames.join(', ')} } from 'nestjs-warp'; ` : '') +
+      (nestNames.length ? `import { ${nestNames.join(', ')} } from '@nestjs/common'; ` : '') +
+      'export {};';
+    const file = `${WORK}${block.doc.replace(/[/.]/g, '-')}-${block.line}-${i}.ts`;
+    writeFileSync(file, `${prelude}\n${block.code}\n`);
+    files.set(file, `${block.doc}:${block.line}`);
+    errors.set(`${block.doc}:${block.line}`, []);
+  });
+
+  const program = ts.createProgram([`${WORK}context.ts`, ...files.keys()], OPTIONS, undefined, probeProgram);
+  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    const where = diagnostic.file === undefined ? undefined : files.get(diagnostic.file.fileName);
+    assert.ok(where !== undefined && diagnostic.start !== undefined, `outside the blocks: ${diagnostic.file?.fileName ?? '(program)'}: ${message}`);
+    const [doc, line] = where.split(':') as [string, string];
+    const { line: inFile } = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start);
+    errors.get(where)!.push(`${doc}:${Number(line) + inFile - 1}: ${message}`);
+  }
+  return errors;
+}
+
+describe('TypeScript in README.md and docs/, against the built package', () => {
+  const docs = ['README.md', ...readdirSync(`${ROOT}docs`).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+  const blocks = docs.flatMap(blocksOf);
+  const checked = blocks.filter((block) => block.marker === undefined);
+  const skipped = blocks.filter((block) => block.marker?.startsWith('skip'));
+  let errors: Map<string, string[]>;
+  before(() => {
+    errors = compileBlocks(checked);
+  });
+
+  it('finds the blocks, skips only those marked with a reason, and lists in NOT_YET only blocks that fail', () => {
+    assert.ok(checked.length >= 30, `only ${checked.length} blocks found`);
+    for (const block of skipped) assert.match(block.marker!, /^skip \(.+\)$/, `${block.doc}:${block.line}: say why a block is skipped`);
+    assert.ok(skipped.length <= 3, `${skipped.length} skipped blocks: compile them instead`);
+    for (const where of NOT_YET) {
+      assert.ok(errors.has(where), `NOT_YET lists ${where}: no block starts there`);
+      assert.notEqual(errors.get(where)!.length, 0, `${where} compiles now: remove it from NOT_YET`);
+    }
+  });
+
+  for (const block of checked) {
+    const where = `${block.doc}:${block.line}`;
+    const todo = NOT_YET.has(where) ? 'does not compile yet (NOT_YET)' : undefined;
+    it(`${where} compiles`, { todo }, () => {
+      const problems = errors.get(where)!;
+      assert.deepEqual(problems, [], `type errors:\n${problems.join('\n')}`);
+    });
+  }
+});
