@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { entryBound } from '../common/lru-bound.js';
 import type { Envelope } from '../core/envelope.js';
 import { InvalidOptionsError } from '../warp.errors.js';
 import type { Cache } from './cache.interface.js';
@@ -28,7 +29,7 @@ export class MemoryCache implements Cache {
   /** No shared tier behind this one. */
   readonly localOnly = true;
   private readonly entries: LRUCache<string, Envelope>;
-  /** The options of every `LRUCache.set`, reused: `ttl` is written before each call. */
+  /** The options of every `LRUCache.set` (each entry of size 1, see `entryBound`), reused: `ttl` is written before each call. */
   private readonly setOptions: LRUCache.SetOptions<string, Envelope, unknown>;
   private readonly sweepBatchSize: number;
   private readonly onEvict?: MemoryCacheOptions['onEvict'];

@@ -82,7 +82,6 @@ describe('JsonCodec', () => {
     let deep: unknown = { leaf: 1 };
     for (let i = 0; i < 100; i++) deep = [deep];
     assert.doesNotThrow(() => codec.assertEncodable(deep));
-    // eslint-disable-next-line no-sparse-arrays
     assert.throws(() => codec.assertEncodable({ list: [1, , 3] }), /^SerializationError: \$\.list\[1\] is undefined/);
     const names: string[] = [];
     const named = { toJSON: (name: string) => (names.push(name), Number.NaN) };
