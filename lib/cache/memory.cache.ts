@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { entryBound } from '../common/lru-bound.js';
+import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
 import type { Envelope } from '../core/envelope.js';
 import { InvalidOptionsError } from '../warp.errors.js';
 import type { Cache } from './cache.interface.js';
@@ -45,16 +45,15 @@ export class MemoryCache implements Cache {
       throw new InvalidOptionsError(`MemoryCache: sweepIntervalMs must be a number >= 0, got ${String(interval)}`);
     }
     this.entries = new LRUCache<string, Envelope>({
-      // The bound is a size budget with every entry of size 1, not \`max\`: \`max\` preallocates
-      // arrays of that length up front, and an unbounded cache needs some budget (one no process reaches).
-      maxSize: maxEntries === Infinity ? Number.MAX_SAFE_INTEGER : maxEntries,
+      // Bounded by a size budget, every entry of size 1 (no arrays preallocated for maxEntries).
+      ...entryBound(maxEntries),
       // Iteration sees expired entries too (the sweeper evicts them); lookups pass LIVE_ONLY.
       allowStale: true,
       // Expiry is lazy plus the sweeper: no timer per entry.
       ttlAutopurge: false,
       ...(this.onEvict === undefined ? {} : { dispose: (_value, _key, reason) => this.disposed(reason), noDisposeOnSet: true }),
     });
-    this.setOptions = { ttl: 0, size: 1 };
+    this.setOptions = { ...ENTRY_SIZE, ttl: 0 };
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
       this.sweepTimer.unref();
