@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
 import type { Envelope } from '../common/envelope.js';
 import { InvalidOptionsError } from '../common/warp.errors.js';
 import type { WarpCache } from './cache.interface.js';
@@ -14,34 +16,44 @@ export interface MemoryCacheOptions {
   onEvict?: (count: number, reason: 'expired' | 'lru') => void;
 }
 
-/** An envelope with its absolute expiry (0 = never). Stored as one object: no wrapper per entry. */
-interface Slot extends Envelope {
-  expiresAt: number;
-}
+/** The options object of every `LRUCache.get`: one shared object, so a lookup allocates nothing. */
+const LIVE_ONLY: LRUCache.GetOptions<string, Envelope, unknown> = { allowStale: false };
 
 /**
- * Node-local cache: a `Map` with per-entry TTL, lazy expiry on read, a background sweeper that
- * evicts expired entries in bounded slices, and an optional LRU bound (`maxEntries`).
+ * Node-local cache on `lru-cache`: per-entry TTL on lru-cache's monotonic clock (read at most
+ * once per millisecond, not per lookup), lazy expiry on read, a background sweeper that evicts
+ * expired entries in bounded slices, and an optional LRU bound (`maxEntries`).
  * Values are kept by reference: do not mutate what you read.
  */
 export class MemoryCache implements WarpCache {
   /** No shared tier behind this one. */
   readonly localOnly = true;
-  private readonly slots = new Map<string, Slot>();
-  private readonly maxEntries: number;
+  private readonly entries: LRUCache<string, Envelope>;
+  /** The options of every `LRUCache.set` (each entry of size 1, see `entryBound`), reused: `ttl` is written before each call. */
+  private readonly setOptions: LRUCache.SetOptions<string, Envelope, unknown>;
   private readonly sweepBatchSize: number;
   private readonly onEvict?: MemoryCacheOptions['onEvict'];
   private sweepTimer?: NodeJS.Timeout;
-  private sweepCursor?: IterableIterator<[string, Slot]>;
+  private sweepCursor?: Generator<string, void, void>;
 
   constructor(options: MemoryCacheOptions = {}) {
-    this.maxEntries = positiveOr(options.maxEntries, Infinity, 'maxEntries');
+    const maxEntries = positiveOr(options.maxEntries, Infinity, 'maxEntries');
     this.sweepBatchSize = positiveOr(options.sweepBatchSize, 1000, 'sweepBatchSize');
     this.onEvict = options.onEvict;
     const interval = options.sweepIntervalMs ?? 1000;
     if (!Number.isFinite(interval) || interval < 0) {
       throw new InvalidOptionsError(`MemoryCache: sweepIntervalMs must be a number >= 0, got ${String(interval)}`);
     }
+    this.entries = new LRUCache<string, Envelope>({
+      // Bounded by a size budget, every entry of size 1 (no arrays preallocated for maxEntries).
+      ...entryBound(maxEntries),
+      // Iteration sees expired entries too (the sweeper evicts them); lookups pass LIVE_ONLY.
+      allowStale: true,
+      // Expiry is lazy plus the sweeper: no timer per entry.
+      ttlAutopurge: false,
+      ...(this.onEvict === undefined ? {} : { dispose: (_value, _key, reason) => this.disposed(reason), noDisposeOnSet: true }),
+    });
+    this.setOptions = { ...ENTRY_SIZE, ttl: 0 };
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
       this.sweepTimer.unref();
@@ -49,19 +61,8 @@ export class MemoryCache implements WarpCache {
   }
 
   peek(key: string): Envelope | undefined {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
-    if (slot.expiresAt !== 0 && slot.expiresAt <= Date.now()) {
-      this.slots.delete(key);
-      this.onEvict?.(1, 'expired');
-      return undefined;
-    }
-    if (this.maxEntries !== Infinity) {
-      // Re-insert to mark as most recently used: Map iteration order is the LRU order.
-      this.slots.delete(key);
-      this.slots.set(key, slot);
-    }
-    return slot;
+    // An expired entry is deleted by the lookup (reported through `disposed`).
+    return this.entries.get(key, LIVE_ONLY);
   }
 
   get(key: string): Promise<Envelope | undefined> {
@@ -85,36 +86,37 @@ export class MemoryCache implements WarpCache {
   }
 
   delete(key: string): Promise<void> {
-    this.slots.delete(key);
+    this.entries.delete(key);
     return Promise.resolve();
   }
 
   evictLocal(keys: readonly string[]): void {
-    for (const key of keys) this.slots.delete(key);
+    for (const key of keys) this.entries.delete(key);
   }
 
   clearLocal(predicate?: (key: string) => boolean): void {
     if (predicate === undefined) {
-      this.slots.clear();
+      this.entries.clear();
       return;
     }
-    for (const key of this.slots.keys()) if (predicate(key)) this.slots.delete(key);
+    const doomed: string[] = [];
+    for (const key of this.entries.keys()) if (predicate(key)) doomed.push(key);
+    for (const key of doomed) this.entries.delete(key);
   }
 
   clear(): Promise<void> {
-    this.slots.clear();
+    this.entries.clear();
     return Promise.resolve();
   }
 
   keys(): Promise<string[]> {
-    const now = Date.now();
     const live: string[] = [];
-    for (const [key, slot] of this.slots) if (slot.expiresAt === 0 || slot.expiresAt > now) live.push(key);
+    for (const key of this.entries.keys()) if (!this.expired(key)) live.push(key);
     return Promise.resolve(live);
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.entries.size;
   }
 
   close(): Promise<void> {
@@ -125,54 +127,45 @@ export class MemoryCache implements WarpCache {
   }
 
   /**
-   * Examines at most `sweepBatchSize` entries, resuming where the previous slice stopped (a live
-   * Map iterator tolerates deletions), and evicts the expired ones. Returns how many it evicted.
+   * Examines at most `sweepBatchSize` entries, least recently used first, resuming where the
+   * previous slice stopped, and evicts the expired ones. Returns how many it evicted.
    */
   sweep(): number {
-    const now = Date.now();
     let evicted = 0;
-    let cursor: IterableIterator<[string, Slot]> | undefined = this.sweepCursor ?? this.slots.entries();
+    let cursor: Generator<string, void, void> | undefined = this.sweepCursor ?? this.entries.rkeys();
     for (let seen = 0; seen < this.sweepBatchSize; seen++) {
       const next = cursor.next();
       if (next.done) {
-        // Hold no iterator between sweeps once a pass ends: a live Map iterator keeps every table
-        // the Map has rehashed since reachable, and with it the entries evicted meanwhile.
         cursor = undefined;
         break;
       }
-      const [key, slot] = next.value;
-      if (slot.expiresAt !== 0 && slot.expiresAt <= now) {
-        this.slots.delete(key);
+      if (this.expired(next.value)) {
+        // Reason 'delete': not reported by `disposed`, counted here as one batch.
+        this.entries.delete(next.value);
         evicted++;
       }
     }
-    // A map one slice covers is swept from the start each time: no iterator is held between sweeps.
-    this.sweepCursor = this.slots.size <= this.sweepBatchSize ? undefined : cursor;
+    // A cache one slice covers is swept from the start each time: no cursor is held between sweeps.
+    this.sweepCursor = this.entries.size <= this.sweepBatchSize ? undefined : cursor;
     if (evicted > 0) this.onEvict?.(evicted, 'expired');
     return evicted;
   }
 
   private write(key: string, entry: Envelope, ttlMs: number | undefined): void {
-    const slot: Slot = {
-      value: entry.value,
-      ts: entry.ts,
-      origin: entry.origin,
-      expiresAt: ttlMs !== undefined && ttlMs > 0 ? Date.now() + ttlMs : 0,
-    };
-    // Delete first so an overwrite moves the key to the most recently used end.
-    if (this.maxEntries !== Infinity) this.slots.delete(key);
-    this.slots.set(key, slot);
-    if (this.slots.size > this.maxEntries) this.evictLeastRecentlyUsed();
+    // Copied: the cache owns its envelope, whatever the caller does with the one it passed.
+    this.setOptions.ttl = ttlMs !== undefined && ttlMs > 0 ? ttlMs : 0;
+    this.entries.set(key, { value: entry.value, ts: entry.ts, origin: entry.origin }, this.setOptions);
   }
 
-  private evictLeastRecentlyUsed(): void {
-    let evicted = 0;
-    for (const key of this.slots.keys()) {
-      if (this.slots.size <= this.maxEntries) break;
-      this.slots.delete(key);
-      evicted++;
-    }
-    if (evicted > 0) this.onEvict?.(evicted, 'lru');
+  /** lru-cache counts an entry stale once its age exceeds its TTL; it then has a negative remaining TTL. */
+  private expired(key: string): boolean {
+    return this.entries.getRemainingTTL(key) < 0;
+  }
+
+  /** lru-cache's dispose hook: reports what it evicted on its own (explicit deletes are not evictions). */
+  private disposed(reason: LRUCache.DisposeReason): void {
+    if (reason === 'evict') this.onEvict!(1, 'lru');
+    else if (reason === 'expire') this.onEvict!(1, 'expired');
   }
 }
 

@@ -60,46 +60,100 @@ function opaqueObjectProblem(value: object): string | undefined {
  * @throws what a `toJSON` method throws.
  */
 export function findUnencodable(root: unknown): UnencodableValue | undefined {
+  if (plainlyEncodable(root, false, 0)) return undefined;
   const ancestors: object[] = [];
-  const paths: string[] = [];
+  // Member names and indexes from the root to the value visited. Paths are built from it only for
+  // a problem: a valid value (every write checks one) costs no string per member.
+  const trail: (string | number)[] = [];
+  const pathTo = (depth: number): string => {
+    let path = '$';
+    for (let i = 0; i < depth; i++) {
+      const step = trail[i]!;
+      path += typeof step === 'number' ? `[${step}]` : member(step);
+    }
+    return path;
+  };
 
-  const visit = (raw: unknown, key: string, path: string, inArray: boolean): UnencodableValue | undefined => {
+  const visit = (raw: unknown, key: string | number, inArray: boolean): UnencodableValue | undefined => {
     const value = afterToJson(raw, key);
-    if (path === '$' && value === undefined) return { path, problem: 'is undefined' };
+    if (trail.length === 0 && value === undefined) return { path: '$', problem: 'is undefined' };
     const problem = problemOf(value, inArray);
-    if (problem !== undefined) return { path, problem };
+    if (problem !== undefined) return { path: pathTo(trail.length), problem };
     if (typeof value !== 'object' || value === null) return undefined;
     const seenAt = ancestors.indexOf(value);
-    if (seenAt >= 0) return { path, problem: `is a circular reference to ${paths[seenAt]}` };
+    if (seenAt >= 0) return { path: pathTo(trail.length), problem: `is a circular reference to ${pathTo(seenAt)}` };
     ancestors.push(value);
-    paths.push(path);
     try {
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          const found = visit(value[i], String(i), `${path}[${i}]`, true);
+          trail.push(i);
+          const found = visit(value[i], i, true);
+          trail.pop();
           if (found !== undefined) return found;
         }
       } else {
         for (const name of Object.keys(value)) {
-          const found = visit((value as Record<string, unknown>)[name], name, path + member(name), false);
+          trail.push(name);
+          const found = visit((value as Record<string, unknown>)[name], name, false);
+          trail.pop();
           if (found !== undefined) return found;
         }
       }
       return undefined;
     } finally {
       ancestors.pop();
-      paths.pop();
     }
   };
 
-  return visit(root, '', '$', false);
+  return visit(root, '', false);
 }
 
-/** `JSON.stringify`'s first step: objects (and BigInts) with a `toJSON` method are replaced by its result. */
-function afterToJson(value: unknown, key: string): unknown {
+/** Nesting past which `plainlyEncodable` gives up (a cycle, or a rare deep value): the full walk decides. */
+const PLAIN_DEPTH_LIMIT = 64;
+
+/**
+ * The common case of every write, without allocating: true when `value` is made only of strings,
+ * finite numbers, booleans, null, and plain objects and arrays of them (no `toJSON`, no holes,
+ * no `undefined` in an array). False does not mean unencodable: `findUnencodable` then walks it
+ * in full and names the problem, if any.
+ */
+function plainlyEncodable(value: unknown, inArray: boolean, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'undefined':
+      return depth > 0 && !inArray;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH_LIMIT || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+      const constructor = value.constructor;
+      if (constructor === Array) {
+        const items = value as unknown[];
+        for (let i = 0; i < items.length; i++) if (!(i in items) || !plainlyEncodable(items[i], true, depth + 1)) return false;
+        return true;
+      }
+      if (constructor !== Object) return false;
+      for (const name in value) {
+        if (!Object.hasOwn(value, name) || !plainlyEncodable((value as Record<string, unknown>)[name], false, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * `JSON.stringify`'s first step: objects (and BigInts) with a `toJSON` method are replaced by its
+ * result, called with the member name (an array index as a string).
+ */
+function afterToJson(value: unknown, key: string | number): unknown {
   if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return toJSON.call(value, key);
+    if (typeof toJSON === 'function') return toJSON.call(value, String(key));
   }
   return value;
 }

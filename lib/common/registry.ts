@@ -46,6 +46,7 @@ const RESOLVED_MEMO_LIMIT = 10_000;
 export class KeyRegistry {
   private readonly exact = new Map<string, Registration>();
   private patterns: Registration[] = [];
+  /** Resolutions of keys met, exact ones included: a hot key costs one lookup. Dropped on every (un)registration. */
   private resolved = new Map<string, Registration | null>();
 
   register(keyOrPattern: string, mode: Mode, options: RegisterOptions = {}, defaultTtl = 0): Registration {
@@ -74,30 +75,25 @@ export class KeyRegistry {
       this.patterns.push(registration);
       // Stable sort keeps registration order among equals; reverse scan below prefers the latest.
       this.patterns.sort((a, b) => a.specificity - b.specificity);
-      this.resolved = new Map();
     } else {
-      // Exact keys are looked up before the memo, which only holds pattern resolutions: it stays valid.
       this.exact.set(keyOrPattern, registration);
     }
+    this.resolved = new Map();
     return registration;
   }
 
   unregister(keyOrPattern: string): boolean {
-    if (this.exact.delete(keyOrPattern)) return true;
-    const removed = this.removePattern(keyOrPattern);
+    const removed = this.exact.delete(keyOrPattern) || this.removePattern(keyOrPattern);
     if (removed) this.resolved = new Map();
     return removed;
   }
 
   /** The registration of `key`, or undefined. `key` must already be valid. */
   resolve(key: string): Registration | undefined {
-    const exact = this.exact.get(key);
-    if (exact !== undefined) return exact;
-    if (this.patterns.length === 0) return undefined;
     const memo = this.resolved.get(key);
     if (memo !== undefined) return memo ?? undefined;
-    let found: Registration | undefined;
-    for (let i = this.patterns.length - 1; i >= 0; i--) {
+    let found = this.exact.get(key);
+    for (let i = this.patterns.length - 1; found === undefined && i >= 0; i--) {
       if (this.patterns[i].matcher!.test(key)) {
         found = this.patterns[i];
         break;

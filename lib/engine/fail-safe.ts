@@ -1,10 +1,11 @@
+import { LRUCache } from 'lru-cache';
+import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
+
 /** Last known values kept when `failSafe` has no `maxEntries`. */
 export const DEFAULT_FAIL_SAFE_MAX_ENTRIES = 10_000;
 
 interface Known {
   value: unknown;
-  /** Epoch ms after which the value is too old to serve (`Infinity` for keys without TTL). */
-  usableUntil: number;
 }
 
 /**
@@ -14,29 +15,29 @@ interface Known {
  * map). Values are kept by reference, like the memory cache: no copy.
  */
 export class LastKnownValues {
-  private readonly known = new Map<string, Known>();
+  /** Recency is that of `remember` (a `recall` peeks); an entry's TTL is its cache TTL plus `grace`. */
+  private readonly known: LRUCache<string, Known>;
+  private readonly setOptions = { ...ENTRY_SIZE, ttl: 0 };
 
   constructor(
     private readonly grace: number,
-    private readonly maxEntries: number,
-  ) {}
+    maxEntries: number,
+  ) {
+    // Wall-clock ms, read on each check (these run per write and per failed read, not per hit).
+    this.known = new LRUCache<string, Known>({ ...entryBound(maxEntries), perf: Date, ttlResolution: 0 });
+  }
 
   /** Records `value` as the latest for `key`, whose cache entry lives `ttlMs` (0: no expiry). */
   remember(key: string, value: unknown, ttlMs: number): void {
-    // Re-insert so Map order is least-recently-remembered first.
-    this.known.delete(key);
-    this.known.set(key, { value, usableUntil: ttlMs > 0 ? Date.now() + ttlMs + this.grace : Infinity });
-    if (this.known.size > this.maxEntries) this.known.delete(this.known.keys().next().value!);
+    this.setOptions.ttl = ttlMs > 0 ? ttlMs + this.grace : 0;
+    this.known.set(key, { value }, this.setOptions);
   }
 
   /** The value to serve in place of a failed read, or `undefined` when none is recent enough. */
   recall(key: string): Known | undefined {
-    const known = this.known.get(key);
-    if (known === undefined) return undefined;
-    if (known.usableUntil < Date.now()) {
-      this.known.delete(key);
-      return undefined;
-    }
+    const known = this.known.peek(key);
+    // Absent, or too old to serve: it goes for good.
+    if (known === undefined) this.known.delete(key);
     return known;
   }
 

@@ -7,30 +7,26 @@ export interface WriteTicket {
  * Local writes in flight per key. A peer's invalidation that arrives while this node's write of the
  * same key awaits its store means a newer write exists: the local write must not install its value
  * in the cache tiers afterwards (the EventualDistributed race where the writer would serve its
- * own, already overwritten value until the TTL).
+ * own, already overwritten value until the TTL). The write path runs the writes of a key one at a
+ * time (its `KeyedMutex`), so a key has at most one ticket: no set per key to allocate per write.
  */
 export class WritesInFlight {
-  private readonly tickets = new Map<string, Set<WriteTicket>>();
+  private readonly tickets = new Map<string, WriteTicket>();
 
   begin(key: string): WriteTicket {
     const ticket: WriteTicket = { overtaken: false };
-    let set = this.tickets.get(key);
-    if (set === undefined) this.tickets.set(key, (set = new Set()));
-    set.add(ticket);
+    this.tickets.set(key, ticket);
     return ticket;
   }
 
   end(key: string, ticket: WriteTicket): void {
-    const set = this.tickets.get(key);
-    if (set === undefined) return;
-    set.delete(ticket);
-    if (set.size === 0) this.tickets.delete(key);
+    if (this.tickets.get(key) === ticket) this.tickets.delete(key);
   }
 
-  /** A peer invalidated `key`: every local write of it in flight is overtaken. */
+  /** A peer invalidated `key`: the local write of it in flight, if any, is overtaken. */
   overtake(key: string): void {
-    const set = this.tickets.get(key);
-    if (set !== undefined) for (const ticket of set) ticket.overtaken = true;
+    const ticket = this.tickets.get(key);
+    if (ticket !== undefined) ticket.overtaken = true;
   }
 }
 

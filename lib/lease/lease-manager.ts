@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { BusMessage } from '../cluster/bus-protocol.js';
 import type { ClusterChannel } from '../cluster/cluster-channel.js';
 import { assertKey } from '../common/keys.js';
@@ -6,6 +7,7 @@ import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../common/warp.errors.js';
 import { MAX_TIMER_MS } from '../common/limits.js';
+import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */
 export const LEASE_MESSAGE_KIND = 'lease';
@@ -71,8 +73,8 @@ type LeaseOp = 'grant' | 'attach' | 'renew' | 'revoke';
  */
 export class LeaseManager {
   private readonly leases = new Map<string, LeaseRecord>();
-  /** Insertion-ordered: the oldest tombstone is forgotten first. */
-  private readonly tombstones = new Set<string>();
+  /** Ended lease ids; past `MAX_TOMBSTONES` the least recently ended is forgotten first. */
+  private readonly tombstones = new LRUCache<string, true>(entryBound(MAX_TOMBSTONES));
   private closed = false;
 
   constructor(private readonly options: LeaseManagerOptions) {
@@ -193,8 +195,7 @@ export class LeaseManager {
   }
 
   private tombstone(id: string): void {
-    this.tombstones.add(id);
-    if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value as string);
+    this.tombstones.set(id, true, ENTRY_SIZE);
   }
 
   private expire(id: string): void {

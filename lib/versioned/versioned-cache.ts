@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
 import type { Envelope } from '../common/envelope.js';
 import { compareEnvelopes } from '../common/envelope.js';
 import { HybridLogicalClock } from '../common/hlc.js';
@@ -43,8 +45,8 @@ export const VERSIONED_DEFAULTS: Readonly<Required<VersionedCacheOptions>> = Obj
 export class VersionedCache {
   readonly maxVersions: number;
   readonly maxEntries: number;
-  /** Map order is recency order: the first key is the least recently used. */
-  private readonly entries = new Map<string, Envelope[]>();
+  /** Histories by key; reading or recording one makes it the most recently used. */
+  private readonly entries: LRUCache<string, Envelope[]>;
 
   /** @throws InvalidOptionsError unless both bounds are positive integers. */
   constructor(options: VersionedCacheOptions = {}) {
@@ -52,6 +54,7 @@ export class VersionedCache {
     this.maxEntries = options.maxEntries ?? VERSIONED_DEFAULTS.maxEntries;
     assertBound('versions.maxVersions', this.maxVersions);
     assertBound('versions.maxEntries', this.maxEntries);
+    this.entries = new LRUCache<string, Envelope[]>(entryBound(this.maxEntries));
   }
 
   /** Number of keys with a history. */
@@ -66,22 +69,13 @@ export class VersionedCache {
    */
   record(key: string, entry: Envelope): void {
     let versions = this.entries.get(key);
-    if (versions === undefined) {
-      versions = [];
-    } else {
-      this.entries.delete(key);
-    }
-    this.entries.set(key, versions);
+    if (versions === undefined) this.entries.set(key, (versions = []), ENTRY_SIZE);
     insertOrdered(versions, { value: entry.value, ts: entry.ts, origin: entry.origin }, this.maxVersions);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
   }
 
   /** The versions of `key`, oldest first (a copy); empty when none is known. */
   history<T>(key: string): Versioned<T>[] {
-    const versions = this.touch(key);
+    const versions = this.entries.get(key);
     if (versions === undefined) return [];
     return versions.map(({ value, ts, origin }) => ({ value: value as T, ts: HybridLogicalClock.toMillis(ts), origin }));
   }
@@ -96,7 +90,7 @@ export class VersionedCache {
     if (typeof millis !== 'number' || !Number.isFinite(millis)) {
       throw new InvalidOptionsError(`Invalid time for getAt("${key}"): expected a valid Date or epoch milliseconds, got ${String(at)}`);
     }
-    const versions = this.touch(key);
+    const versions = this.entries.get(key);
     if (versions === undefined) return undefined;
     for (let i = versions.length - 1; i >= 0; i--) {
       if (HybridLogicalClock.toMillis(versions[i]!.ts) <= millis) return versions[i]!.value as T;
@@ -107,15 +101,6 @@ export class VersionedCache {
   /** Forgets every history. */
   clear(): void {
     this.entries.clear();
-  }
-
-  private touch(key: string): Envelope[] | undefined {
-    const versions = this.entries.get(key);
-    if (versions !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, versions);
-    }
-    return versions;
   }
 }
 

@@ -78,6 +78,17 @@ describe('JsonCodec', () => {
     }
   });
 
+  it('checks values past the allocation-free walk in full: deep nesting, holes, toJSON with its member name', () => {
+    let deep: unknown = { leaf: 1 };
+    for (let i = 0; i < 100; i++) deep = [deep];
+    assert.doesNotThrow(() => codec.assertEncodable(deep));
+    assert.throws(() => codec.assertEncodable({ list: [1, , 3] }), /^SerializationError: \$\.list\[1\] is undefined/);
+    const names: string[] = [];
+    const named = { toJSON: (name: string) => (names.push(name), Number.NaN) };
+    assert.throws(() => codec.assertEncodable({ a: [named] }), /\$\.a\[0\] is NaN/);
+    assert.deepEqual(names, ['0']);
+  });
+
   it('accepts a value shared twice without a cycle', () => {
     const shared = { x: 1 };
     assert.deepEqual(codec.decode(codec.encode({ a: shared, b: shared })), { a: { x: 1 }, b: { x: 1 } });
