@@ -1,5 +1,6 @@
 import type { SyncBus } from '../bus/sync-bus.interface.js';
 import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
+import { AckReplies } from '../cluster/ack-replies.js';
 import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual-invalidations.js';
 import { PeerTable, memberId } from '../cluster/peer-table.js';
 import { PendingKeys } from '../cluster/pending-keys.js';
@@ -20,6 +21,9 @@ const MAX_MEMBERS = 1_024;
 const MAX_LISTED_WRITES = 256;
 /** Shortest freshness window: messages sent longer ago are replays (or come from a badly skewed clock). */
 const MIN_FRESHNESS_MS = 30_000;
+
+/** The cluster channel's name (`protocol.channel(CHANNEL_NAME)`); writers' reply channels hang below it. */
+const CHANNEL_NAME = 'sync';
 
 /** Message kinds of Warp's cluster protocol (one channel, multiplexed by kind). */
 export const MessageKind = {
@@ -82,6 +86,7 @@ export class Cluster {
   private readonly pending = new PendingKeys();
   private readonly strong: StrongWrites;
   private readonly eventual: EventualInvalidations;
+  private readonly replies: AckReplies;
   private readonly self: string;
   private readonly liveWindow: number;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -113,13 +118,18 @@ export class Cluster {
     private readonly options: ClusterOptions,
     private readonly listener: ClusterListener,
   ) {
-    this.channel = options.protocol.channel('sync');
+    this.channel = options.protocol.channel(CHANNEL_NAME);
     this.self = memberId(options.nodeId, options.protocol.incarnation);
     this.liveWindow = options.heartbeatInterval * MISSED_HEARTBEATS;
-    this.peers = new PeerTable({
-      liveWindowMs: this.liveWindow,
-      freshnessMs: Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval),
-      maxMembers: MAX_MEMBERS,
+    const freshnessMs = Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval);
+    this.peers = new PeerTable({ liveWindowMs: this.liveWindow, freshnessMs, maxMembers: MAX_MEMBERS });
+    this.replies = new AckReplies({
+      bus: options.bus,
+      protocol: options.protocol,
+      channelName: CHANNEL_NAME,
+      freshnessMs,
+      onAck: (message) => this.onAck(memberId(message.from, message.inc), message.kind, message.body),
+      onDropped: (reason) => options.metrics.busDropped(reason),
     });
     this.lease = new ReadLease(options.leaseMs);
     this.strong = new StrongWrites({
@@ -127,7 +137,9 @@ export class Cluster {
       admitted: () => this.admitted,
       canWrite: () => this.writable,
       whenWritable: (timeoutMs) => this.whenConnected(timeoutMs).then(() => this.writable),
-      send: (kind, body) => this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)),
+      // A prepare names this node's reply channel: members acknowledge there, not to everyone.
+      send: (kind, body) =>
+        this.options.bus.publish(this.channel, this.options.protocol.encode(kind, kind === 'prep' ? { ...(body as object), r: this.replies.token } : body)),
       leaseMs: options.leaseMs,
       publishTimeout: options.publishTimeout,
       minAcks: options.quorum === 'all' ? 0 : options.quorum,
@@ -171,6 +183,7 @@ export class Cluster {
     await bus.connect();
     this.removeConnectionListener = bus.onConnectionChange((up) => this.onTransportChange(up));
     this.unsubscribe = await bus.subscribe(this.channel, (payload) => this.receive(payload));
+    await this.replies.start();
     this.transportUp = bus.connected;
     this.lastTick = performance.now();
     this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatInterval);
@@ -284,11 +297,12 @@ export class Cluster {
     this.pending.clear();
     this.removeConnectionListener?.();
     await this.unsubscribe?.().catch(() => undefined);
+    await this.replies.close();
   }
 
-  private send(kind: string, body: unknown): Promise<void> {
+  private send(kind: string, body: unknown, channel = this.channel): Promise<void> {
     if (this.closed || (this.closing && kind === MessageKind.Heartbeat)) return Promise.resolve();
-    return this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)).catch((error: unknown) => {
+    return this.options.bus.publish(channel, this.options.protocol.encode(kind, body)).catch((error: unknown) => {
       // While the transport is known to be down, the state change was logged once already.
       if (this.transportUp) this.options.logger.warn(`Warp: publishing a "${kind}" message failed: ${String(error)}`);
     });
@@ -343,7 +357,8 @@ export class Cluster {
         this.options.metrics.invalidationsReceived(keys.length);
         // Evicted (and marked pending) before the acknowledgement leaves: the writer persists on it.
         this.listener.onStrongWrite(keys);
-        void this.send(MessageKind.Ack, { id: body.id, to: from });
+        // To the writer's reply channel when it named one (older writers: to everyone).
+        void this.send(MessageKind.Ack, { id: body.id, to: from }, this.replies.channelFor(body.r));
         return;
       }
       case MessageKind.Commit:
@@ -355,8 +370,7 @@ export class Cluster {
         return;
       }
       case MessageKind.Ack:
-        if (body.to === this.self && isWriteId(body.id)) this.strong.acknowledged(body.id, from);
-        return;
+        return this.onAck(from, message.kind, body);
       case MessageKind.Reset:
         this.listener.onPossiblyMissedInvalidations();
         return;
@@ -364,6 +378,13 @@ export class Cluster {
         // Unknown kinds come from newer versions during a rolling upgrade: ignore them.
         this.handlers.get(message.kind)?.(message);
     }
+  }
+
+  /** An acknowledgement, from the cluster channel (older members) or this node's reply channel. */
+  private onAck(from: string, kind: string, body: unknown): void {
+    if (kind !== MessageKind.Ack || typeof body !== 'object' || body === null) return;
+    const { to, id } = body as Record<string, unknown>;
+    if (to === this.self && isWriteId(id)) this.strong.acknowledged(id, from);
   }
 
   private onOwnMessage(message: BusMessage): void {
