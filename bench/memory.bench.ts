@@ -50,7 +50,11 @@ function measure(build: WarpBuild, reads: number, checkpoints: number): Promise<
  * fresh process, heap after full GC (the values and keys themselves included: all hold the same).
  * Two rounds; the smaller figure of each contender counts (a late collection only adds).
  */
-async function measureEntries(config: BenchConfig): Promise<{ section: Section; verdict: Verdict }> {
+async function measureEntries(config: BenchConfig): Promise<{ section: Section; verdict?: Verdict }> {
+  // Four fresh processes: kept out of the smoke test's quick run unless the suite is named.
+  if (config.quick && !config.only?.includes('memory')) {
+    return { section: { title: 'Memory per entry: skipped in --quick runs (name it: --only memory)', unit: 'ms', rows: [] } };
+  }
   const entries = config.quick ? 10_000 : 100_000;
   const rounds = config.quick ? 1 : 2;
   const build = ownBuild();
@@ -78,7 +82,7 @@ async function measureEntries(config: BenchConfig): Promise<{ section: Section; 
   };
 }
 
-/** Runs the memory-per-entry and decorated-read memory sections. */
+/** Runs the memory-per-entry (not in --quick runs unless named) and decorated-read memory sections. */
 export async function runMemoryBenchmarks(config: BenchConfig): Promise<{ sections: Section[]; verdicts: Verdict[] }> {
   const entries = await measureEntries(config);
   const { reads, rounds, checkpoints } = sizes(config);
@@ -126,7 +130,7 @@ export async function runMemoryBenchmarks(config: BenchConfig): Promise<{ sectio
       },
     ],
     verdicts: [
-      entries.verdict,
+      ...(entries.verdict === undefined ? [] : [entries.verdict]),
       {
         target: `${reads} distinct decorated reads retain < ${mb(BOUND_BYTES).slice(1)} beyond the ${CACHE_ENTRIES} cached entries (peak of the checkpoints)`,
         measured: `${mb(ownWorst)} (worst of ${own.reports.length})${other === undefined ? '' : `; ${other.build.label} ${mb(worst(other.reports))}`}`,

@@ -222,7 +222,8 @@ function sections(points: readonly Point[], where: string, reference?: Point): S
     note: [
       `${fixed(p.msgsPerNode, 1)} msgs/s per node (${ratio(p.msgsPerNode, base.msgsPerNode)} ${refName})`,
       `CPU ${fixed(p.cpuPerNode / 10, 3)} % of a core per node (${ratio(p.cpuPerNode, base.cpuPerNode)} ${refName})`,
-      `above the idle process: ${fixed(warpCpu(p) / 10, 3)} % (${ratio(warpCpu(p), warpCpu(base))} ${refName})`,
+      // At N=2 it is within the noise of zero (even negative): no ratio to it then.
+      `above the idle process: ${fixed(warpCpu(p) / 10, 3)} %${warpCpu(base) > 0.1 ? ` (${ratio(warpCpu(p), warpCpu(base))} ${refName})` : ''}`,
       `process baseline ${fixed(p.baselinePerProcess / 10, 3)} %`,
       ...(p.redisCpu !== undefined && Number.isFinite(p.redisCpu) ? [`Redis ${fixed(p.redisCpu / 10, 2)} % of a core`] : []),
     ].join('; '),
