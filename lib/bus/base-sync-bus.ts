@@ -1,4 +1,8 @@
+import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
 import { BusError } from '../warp.errors.js';
+
+/** How long `close()` waits for a graceful release before dropping the connections. */
+const CLOSE_TIMEOUT_MS = 1_000;
 import { ChannelRegistry } from './channel-registry.js';
 import { ConnectionState } from './connection-state.js';
 import type { SyncBus } from './sync-bus.interface.js';
@@ -39,14 +43,29 @@ export abstract class BaseSyncBus implements SyncBus {
     return this.state.onChange(listener);
   }
 
-  /** Drops every handler and listener, then releases what the bus opened. Idempotent. */
+  /**
+   * Drops every handler and listener, then releases what the bus opened, within 1 s whatever the
+   * broker's state: past it the connections are dropped without goodbye. Idempotent.
+   * @throws BusError when the release had to be forced (the connections are gone anyway).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.registry.clear();
     this.state.reset();
-    await this.release();
+    try {
+      await withTimeout(this.release(), CLOSE_TIMEOUT_MS);
+    } catch (error) {
+      if (!(error instanceof DeadlineExceeded)) throw error;
+      this.forceRelease();
+      throw new BusError(`Closing the ${this.name} did not finish within ${CLOSE_TIMEOUT_MS} ms (broker unreachable?): its connections were dropped`, {
+        cause: error,
+      });
+    }
   }
+
+  /** Drops the connections `release()` could not close in time, without waiting for anything. */
+  protected forceRelease(): void {}
 
   /** Makes the transport deliver `channel`; resolves once the broker confirmed. */
   protected abstract subscribeChannel(channel: string): Promise<void>;

@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
+import { endOf } from '../redis/connection-end.js';
 import { BusError } from '../warp.errors.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
@@ -98,13 +98,17 @@ export class RedisBus extends BaseSyncBus {
     if (subscriber === undefined) return;
     this.detach?.();
     if (subscriber.status === 'end') return;
-    const ended = once(subscriber, 'end');
+    const ended = endOf(subscriber);
     if (subscriber.status === 'ready') {
       await subscriber.quit().catch(() => subscriber.disconnect());
     } else {
       subscriber.disconnect();
     }
     await ended;
+  }
+
+  protected override forceRelease(): void {
+    this.subscriber?.disconnect();
   }
 
   private async open(): Promise<void> {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type {
   ClientProxy,
@@ -15,6 +14,8 @@ import type {
 import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import type { Subscription as RxSubscription } from 'rxjs';
+import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
+import { endOf } from '../redis/connection-end.js';
 import { BusError, InvalidOptionsError } from '../warp.errors.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from './transport-bus-options.js';
@@ -74,11 +75,16 @@ function eventsOnly(server: AnyServer): AnyServer {
 const REDIS_RECONNECT = { retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 };
 /** nats.js stops after 10 attempts by default; -1 keeps trying, as a bus must. */
 const NATS_RECONNECT = { maxReconnectAttempts: -1 };
+/**
+ * How long `connect()` waits for the transport: an MQTT client aimed at an unreachable broker
+ * retries forever without reporting an error, so start-up would otherwise never end.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 type MicroservicesModule = typeof import('@nestjs/microservices');
 // Nest's generics differ per transport (event maps, status unions); the bus only needs the common surface.
-type AnyServer = Pick<Server, 'addHandler' | 'getHandlers' | 'listen' | 'close' | 'status'>;
-type AnyClient = Pick<ClientProxy, 'connect' | 'close' | 'emit' | 'status'>;
+type AnyServer = Pick<Server, 'addHandler' | 'getHandlers' | 'listen' | 'close' | 'status' | 'unwrap'>;
+type AnyClient = Pick<ClientProxy, 'connect' | 'close' | 'emit' | 'status' | 'unwrap'>;
 
 /** What the bus does on the native client under a Nest server strategy. */
 interface Receiver {
@@ -90,6 +96,26 @@ interface Receiver {
   confirm(channels: string[]): Promise<void>;
   /** Closes the server and resolves once its connections are gone. */
   close(): Promise<void>;
+}
+
+/** A Nest transport server or client: `unwrap()` gives its native connection(s). */
+interface Unwrappable {
+  unwrap<T>(): T;
+}
+
+/** Drops a transport's native connections at once (ioredis `disconnect`, MQTT `end(true)`, NATS `close`). */
+function dropConnections(owner: Unwrappable): void {
+  let native: unknown;
+  try {
+    native = owner.unwrap<unknown>();
+  } catch {
+    return; // never connected: nothing to drop
+  }
+  for (const connection of [native].flat() as Array<Record<string, unknown> | undefined>) {
+    if (typeof connection?.disconnect === 'function') (connection as { disconnect(): void }).disconnect();
+    else if (typeof connection?.end === 'function') (connection as { end(force: boolean): void }).end(true);
+    else if (typeof connection?.close === 'function') void (connection as { close(): Promise<void> }).close().catch(() => undefined);
+  }
 }
 
 function redisReceiver(server: ServerRedis): Receiver {
@@ -108,7 +134,7 @@ function redisReceiver(server: ServerRedis): Receiver {
       if (channels.length > 0) await subscriber.subscribe(...channels);
     },
     close: async () => {
-      const ended = [publisher, subscriber].filter((c) => c.status !== 'end').map((c) => once(c, 'end'));
+      const ended = [publisher, subscriber].filter((c) => c.status !== 'end').map(endOf);
       await Promise.resolve(server.close()).catch(() => {
         publisher.disconnect();
         subscriber.disconnect();
@@ -229,12 +255,13 @@ export class TransportBus extends BaseSyncBus {
    */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new BusError('Cannot connect: this TransportBus is closed'));
-    this.opening ??= this.open().catch(async (error: unknown) => {
+    this.opening ??= withTimeout(this.open(), CONNECT_TIMEOUT_MS).catch(async (error: unknown) => {
       this.opening = undefined;
       await this.release();
       if (error instanceof BusError) throw error;
       const endpoint = describeTransportEndpoint(this.options.transport, this.options.options);
-      throw new BusError(`The ${this.transportName} bus transport failed to connect to ${endpoint}: ${failureText(error, this.lastError)}`, {
+      const why = error instanceof DeadlineExceeded ? `no connection within ${CONNECT_TIMEOUT_MS} ms${this.lastError ? ` (${this.lastError.message})` : ''}` : failureText(error, this.lastError);
+      throw new BusError(`The ${this.transportName} bus transport failed to connect to ${endpoint}: ${why}`, {
         cause: this.lastError ?? error,
       });
     });
@@ -276,6 +303,13 @@ export class TransportBus extends BaseSyncBus {
     if (this.closed || receiver === undefined) return;
     await receiver.unsubscribe(channel);
     receiver.server.getHandlers().delete(channel);
+  }
+
+  /** What `release()` is closing: dropped without goodbye if it takes too long. */
+  private releasing: Array<Unwrappable | undefined> = [];
+
+  protected override forceRelease(): void {
+    for (const connection of this.releasing.splice(0)) if (connection !== undefined) dropConnections(connection);
   }
 
   private get transportName(): string {
@@ -397,6 +431,7 @@ export class TransportBus extends BaseSyncBus {
     const { receiver, server, client } = this;
     this.receiver = this.server = this.client = undefined;
     const ownsClient = client !== undefined && client !== this.options.client;
+    this.releasing = [server, ownsClient ? client : undefined];
     await Promise.allSettled([
       receiver !== undefined ? receiver.close() : server?.close(),
       ownsClient ? client.close() : undefined,

@@ -1,3 +1,4 @@
+import { OutageLog } from '../common/outage-log.js';
 import type { SyncBus } from '../bus/sync-bus.interface.js';
 import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
 import { AckReplies } from '../cluster/ack-replies.js';
@@ -90,6 +91,8 @@ export class Cluster {
   private readonly self: string;
   private readonly liveWindow: number;
   private heartbeatTimer?: NodeJS.Timeout;
+  /** Publish failures, logged once per outage with their count. */
+  private readonly publishing: OutageLog;
   private replyTimer?: NodeJS.Timeout;
   private lastReply = -Infinity;
   private unsubscribe?: () => Promise<void>;
@@ -120,6 +123,7 @@ export class Cluster {
   ) {
     this.channel = options.protocol.channel(CHANNEL_NAME);
     this.self = memberId(options.nodeId, options.protocol.incarnation);
+    this.publishing = new OutageLog(options.logger, 'Warp: publishing on the bus');
     this.liveWindow = options.heartbeatInterval * MISSED_HEARTBEATS;
     const freshnessMs = Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval);
     this.peers = new PeerTable({ liveWindowMs: this.liveWindow, freshnessMs, maxMembers: MAX_MEMBERS });
@@ -166,6 +170,11 @@ export class Cluster {
   /** Whether this node is in contact with the bus and its read lease (its own heartbeats echoing) holds. */
   get connected(): boolean {
     return this.transportUp && !this.closed && this.lease.valid;
+  }
+
+  /** Whether the bus transport is known to be down (a StrongDistributed write cannot succeed now). */
+  get busDown(): boolean {
+    return !this.transportUp;
   }
 
   /** Whether this node may start a StrongDistributed write: transport up and heard itself since (see StrongWriteHost). */
@@ -302,10 +311,12 @@ export class Cluster {
 
   private send(kind: string, body: unknown, channel = this.channel): Promise<void> {
     if (this.closed || (this.closing && kind === MessageKind.Heartbeat)) return Promise.resolve();
-    return this.options.bus.publish(channel, this.options.protocol.encode(kind, body)).catch((error: unknown) => {
-      // While the transport is known to be down, the state change was logged once already.
-      if (this.transportUp) this.options.logger.warn(`Warp: publishing a "${kind}" message failed: ${String(error)}`);
-    });
+    return this.options.bus.publish(channel, this.options.protocol.encode(kind, body)).then(
+      () => {
+        if (this.publishing.failing) this.publishing.recovered();
+      },
+      (error: unknown) => this.publishing.failed(`a "${kind}" message: ${String(error)}`),
+    );
   }
 
   /** A heartbeat, timed for the read lease, listing this node's writes in progress. */

@@ -49,16 +49,3 @@ export class LastKnownValues {
     return this.known.size;
   }
 }
-
-/**
- * `promise`, or a rejection after `ms` (the caller wraps it in its typed error). The abandoned
- * operation keeps running; its late outcome is ignored (its rejection is handled, never unhandled).
- */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    // Not unref'ed: a caller awaits this, and it is cleared as soon as the operation settles.
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

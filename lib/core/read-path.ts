@@ -306,6 +306,8 @@ export class ReadPath {
   /** The cross-process fill lock of `key`, or `undefined` when another holder kept it past `wait` ms. */
   private fillLock(key: string, wait: number): Promise<LockHandle | undefined> {
     const { context } = this;
+    // The fill lock only spares the store a stampede: when it cannot be had (held, or its
+    // backend is down), this node loads the value itself.
     return context.locks.acquire(`${context.namespace}:fill:${key}`, { ttl: FILL_LOCK.ttl, waitTimeout: wait, fenced: false }).catch((error: unknown) => {
       if (error instanceof LockTimeoutError) return undefined;
       throw error;

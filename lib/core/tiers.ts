@@ -3,7 +3,8 @@ import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { Envelope } from './envelope.js';
 import type { SingleFlight } from './singleflight.js';
 import { RecentSharedWrites } from './write-guards.js';
-import { withTimeout } from './fail-safe.js';
+import { withTimeout } from '../common/deadline.js';
+import { SharedTierGuard } from './shared-tier-guard.js';
 
 /**
  * The cache tiers as the engine uses them, with the rules that keep them coherent: a fill never
@@ -13,6 +14,8 @@ import { withTimeout } from './fail-safe.js';
  */
 export class Tiers {
   private readonly recentShared = new RecentSharedWrites();
+  /** Bounds and health of the shared tier (when there is one). */
+  private readonly guard: SharedTierGuard;
 
   constructor(
     readonly cache: Cache,
@@ -20,8 +23,15 @@ export class Tiers {
     readonly shared: boolean,
     private readonly flights: readonly SingleFlight[],
     private readonly logger: WarpLogger,
+    /** `storeTimeout`: bounds store reads (and shared-tier reads, when shorter than `commandTimeout`). */
     private readonly readTimeout: number | undefined,
-  ) {}
+    commandTimeout: number,
+  ) {
+    this.guard = new SharedTierGuard(commandTimeout, logger, {
+      delete: (key) => cache.delete(key),
+      clear: () => cache.clear?.() ?? Promise.resolve(),
+    });
+  }
 
   /** The local tier's entry: the allocation-free hot path. */
   peek(key: string): Envelope | undefined {
@@ -30,11 +40,12 @@ export class Tiers {
 
   /** The shared tier's entry; a failing or slow shared tier reads as a miss (the store answers). */
   async readShared(key: string): Promise<Envelope | undefined> {
+    if (!this.guard.readable(key)) return undefined;
     try {
-      return await this.bounded(this.cache.get(key));
-    } catch (error) {
-      this.logger.warn(`Warp: cache read of "${key}" failed, reading the store: ${String(error)}`);
-      return undefined;
+      const ms = Math.min(this.guard.timeoutMs, this.readTimeout ?? Infinity);
+      return await this.guard.run(this.cache.get(key), ms);
+    } catch {
+      return undefined; // logged by the guard, once per outage
     }
   }
 
@@ -43,14 +54,16 @@ export class Tiers {
    * EventualDistributed key, whose shared-tier copy a peer's later invalidation deletes.
    */
   async fill(key: string, entry: Envelope, ttl: number, trackShared: boolean): Promise<void> {
+    // A skipped or suspect shared tier is not filled: set-if-absent could not replace its copy anyway.
+    if (this.shared && !this.guard.readable(key)) return;
     if (trackShared && this.shared) this.recentShared.record(key);
     try {
       const filling: Promise<unknown> =
         this.cache.setIfAbsent !== undefined ? this.cache.setIfAbsent(key, entry, ttl) : this.fillIfAbsent(key, entry, ttl);
       // A shared tier that hangs must not hold the read that already has its value.
-      await this.bounded(filling);
+      await (this.shared ? this.guard.run(filling) : filling);
     } catch (error) {
-      this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
+      if (!this.shared) this.logger.warn(`Warp: cache fill of "${key}" failed: ${String(error)}`);
     }
   }
 
@@ -61,14 +74,29 @@ export class Tiers {
       const local = this.cache as Cache & { put?(key: string, entry: Envelope, ttl: number): void };
       if (local.put !== undefined) return local.put(key, entry, ttl);
     }
-    if (trackShared && this.shared) this.recentShared.record(key);
-    try {
-      await this.cache.set(key, entry, ttl);
-    } catch (error) {
-      this.cache.evictLocal?.([key]);
-      await this.cache.delete(key).catch(() => undefined);
-      this.logger.warn(`Warp: cache write of "${key}" failed; entry dropped: ${String(error)}`);
+    if (!this.shared) {
+      try {
+        await this.cache.set(key, entry, ttl);
+      } catch (error) {
+        await this.cache.delete(key).catch(() => undefined);
+        this.logger.warn(`Warp: cache write of "${key}" failed; entry dropped: ${String(error)}`);
+      }
+      return;
     }
+    if (trackShared) this.recentShared.record(key);
+    if (!this.guard.skipping) {
+      try {
+        await this.guard.run(this.cache.set(key, entry, ttl));
+        this.guard.cleared(key);
+        return;
+      } catch {
+        // logged by the guard; the key is dropped below
+      }
+    }
+    // The shared copy is now unknown: never read there until deleted (retried when the tier is back).
+    this.guard.markSuspect(key);
+    this.cache.evictLocal?.([key]);
+    void this.deleteShared(key);
   }
 
   /** Drops keys from the local tier and marks their loads in flight stale. */
@@ -78,18 +106,33 @@ export class Tiers {
   }
 
   /**
-   * Drops a key from every tier. A shared-tier failure is logged, or thrown with `rethrow` (an
-   * explicit invalidation must tell its caller the shared copy may remain).
+   * Drops a key from every tier. When the shared tier fails, the key is suspect there: not read
+   * there again before its deletion, retried as soon as the tier answers, succeeded.
    */
-  async drop(key: string, rethrow = false): Promise<void> {
+  async drop(key: string): Promise<void> {
     this.evictLocal([key]);
     try {
-      await this.cache.delete(key);
-    } catch (error) {
-      if (rethrow) throw error;
-      this.logger.warn(`Warp: deleting "${key}" from the cache failed: ${String(error)}`);
+      if (!this.shared) {
+        await this.cache.delete(key).catch((error: unknown) => this.logger.warn(`Warp: deleting "${key}" from the cache failed: ${String(error)}`));
+      } else if (this.guard.skipping) {
+        this.guard.markSuspect(key);
+        this.cache.evictLocal?.([key]);
+      } else {
+        await this.deleteShared(key);
+      }
     } finally {
       this.markStale([key]);
+    }
+  }
+
+  /** Deletes the shared copy, bounded; a failure leaves the key suspect. */
+  private async deleteShared(key: string): Promise<void> {
+    try {
+      await this.guard.run(this.cache.delete(key));
+      this.guard.cleared(key);
+    } catch {
+      this.guard.markSuspect(key);
+      this.cache.evictLocal?.([key]);
     }
   }
 

@@ -29,6 +29,8 @@ export const WARP_DEFAULTS: Readonly<ResolvedWarpOptions> = {
   heartbeatInterval: 1_000,
   leaseMs: 2_000,
   writeLockTtl: 10_000,
+  commandTimeout: 1_000,
+  shutdownTimeout: 2_000,
   versions: { maxVersions: 10, maxEntries: 10_000 },
   watch: { bufferSize: 1_024 },
 };
@@ -44,6 +46,8 @@ export interface ResolvedWarpOptions {
   heartbeatInterval: number;
   leaseMs: number;
   writeLockTtl: number;
+  commandTimeout: number;
+  shutdownTimeout: number;
   versions: { maxVersions: number; maxEntries: number };
   watch: { bufferSize: number };
 }
@@ -95,6 +99,8 @@ export const WARP_OPTION_CHECKS: { readonly [K in keyof WarpOptions]-?: OptionCh
     ['mode', 'interval'],
   ),
   storeTimeout: positiveDuration,
+  commandTimeout: positiveDuration,
+  shutdownTimeout: positiveDuration,
   failSafe: nested({ grace: ttl, maxEntries: positiveInteger }, '{ grace, maxEntries? }', ['grace']),
   metrics: port(METRICS_SHAPE),
   defaultTtl: ttl,
@@ -133,6 +139,8 @@ export function resolveWarpOptions(options: WarpOptions, checks: Readonly<Record
     // Two heartbeats' worth by default: a peer is dropped from membership after three.
     leaseMs: options.leaseMs ?? 2 * heartbeatInterval,
     writeLockTtl: options.writeLockTtl ?? WARP_DEFAULTS.writeLockTtl,
+    commandTimeout: options.commandTimeout ?? WARP_DEFAULTS.commandTimeout,
+    shutdownTimeout: options.shutdownTimeout ?? WARP_DEFAULTS.shutdownTimeout,
     versions: {
       maxVersions: options.versions?.maxVersions ?? WARP_DEFAULTS.versions.maxVersions,
       maxEntries: options.versions?.maxEntries ?? WARP_DEFAULTS.versions.maxEntries,

@@ -36,6 +36,8 @@ import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
 import { warmup } from './warmup.js';
 import { WritePath } from './write-path.js';
+import { withTimeout } from '../common/deadline.js';
+import { BoundedLocker } from '../lock/bounded-locker.js';
 import { MeteredLocker } from '../lock/metered-locker.js';
 import { Validator } from '../validator/validator.js';
 import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues } from './fail-safe.js';
@@ -120,8 +122,8 @@ export class Warp {
     this.mergeEngine = options.merge ?? new MergeEngine();
     this.codec = options.codec ?? new JsonCodec();
     this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
-    this.locks = new MeteredLocker(this.locker, this.metrics);
-    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout);
+    this.locks = new MeteredLocker(new BoundedLocker(this.locker, this.options.commandTimeout), this.metrics);
+    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout, this.options.commandTimeout);
     const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
     this.incarnation = protocol.incarnation;
     this.cluster = new Cluster(
@@ -502,15 +504,29 @@ export class Warp {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    await this.startPromise?.catch(() => undefined);
+    // Each step gets what is left of `shutdownTimeout`; what does not finish is logged and left
+    // behind (the buses drop their connections on their own when a graceful close hangs).
+    const deadline = performance.now() + this.options.shutdownTimeout;
+    const unfinished: string[] = [];
+    const step = async (what: string, operation: Promise<unknown> | undefined): Promise<void> => {
+      try {
+        await withTimeout(Promise.resolve(operation), Math.max(0, deadline - performance.now()));
+      } catch (error) {
+        unfinished.push(`${what} (${error instanceof Error ? error.message : String(error)})`);
+      }
+    };
+    await step('start-up', this.startPromise);
     // Writes already past their checks finish and queue their invalidations before the flush.
-    await this.writePath.idle();
+    await step('writes in flight', this.writePath.idle());
     this.validator.stop();
     this.leases.close();
     this.watchBus.close();
-    await this.cluster.close();
+    await step('the goodbye to peers', this.cluster.close());
     this.detachMetrics?.();
-    await Promise.allSettled([this.locker.close(), this.cache.close?.(), this.bus.close()]);
+    await Promise.all([step('the locker', this.locker.close()), step('the cache', this.cache.close?.()), step('the bus', this.bus.close())]);
+    if (unfinished.length > 0) {
+      this.logger.warn(`Warp: close() did not finish within shutdownTimeout (${this.options.shutdownTimeout} ms): ${unfinished.join('; ')}`);
+    }
   }
 
   /** Whether `close()` was called. */

@@ -1,5 +1,5 @@
 import type { LockHandle } from '../lock/locker.interface.js';
-import { FenceRejectedError, InvalidOptionsError, LockLostError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError, LockLostError, QuorumNotReachedError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
 import { messageOf, type EngineContext } from './engine-context.js';
 import type { Envelope } from './envelope.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -112,7 +112,7 @@ export class WritePath {
     const { context } = this;
     context.lastKnown?.forget(key);
     try {
-      await context.tiers.drop(key, true);
+      await context.tiers.drop(key);
     } finally {
       // Peers hear of it even when the shared tier is down: their local copies must go.
       if (registration.mode === Mode.EventualDistributed) context.cluster.invalidateSoon(key, true);
@@ -167,6 +167,13 @@ export class WritePath {
   private async writeStrong<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
     const { context } = this;
     const lockTtl = context.options.writeLockTtl;
+    if (context.cluster.busDown) {
+      // Known cut off: fail now rather than wait for a lock and a prepare that cannot succeed.
+      throw new QuorumNotReachedError(
+        `StrongDistributed write of "${key}" was not started: this node has lost contact with the bus. Nothing was written; retry when the cluster is reachable.`,
+        { key },
+      );
+    }
     // Contended writers queue for up to one lock lifetime: a holder finishes (or loses the lock) by then.
     const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: lockTtl });
     try {

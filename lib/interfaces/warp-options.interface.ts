@@ -89,9 +89,27 @@ export interface WarpOptions {
    * ms a read of the store (or of a shared cache tier) may take on the read path (`get`, warmup,
    * the validator, the current value a merge reads) before it counts as failed: `get` then fails
    * with `StoreError`, or serves a last known value with `failSafe`. Writes are not timed out: an
-   * abandoned write could still land after Warp reported it failed. Default: no timeout.
+   * abandoned write could still land after Warp reported it failed. Default: no timeout (your
+   * database may legitimately be slow); set it when a hanging store must not hang requests.
    */
   storeTimeout?: number;
+  /**
+   * ms one operation on Warp's own infrastructure may take on the request path: the shared cache
+   * tier (read, fill, write, delete), a lock's round trip to its backend (on top of the lock's own
+   * `waitTimeout`) and its release. Past it the operation counts as failed, whatever the client
+   * does with it (an ioredis client queues commands while it reconnects): a shared-tier read is a
+   * miss, a failed shared-tier write drops the key, a write lock not obtained fails the write with
+   * `LockTimeoutError`. After a shared-tier failure the tier is skipped for reads for one second
+   * (each request does not wait for it again), and keys whose shared copy could not be written
+   * or deleted are not read there until their deletion succeeded. Default 1000.
+   */
+  commandTimeout?: number;
+  /**
+   * ms `close()` (`app.close()`) may take: pending invalidations are flushed, the goodbye is
+   * published and connections are closed within it whatever the state of Redis, NATS or MQTT;
+   * what did not finish is logged and its connections are dropped. Default 2000.
+   */
+  shutdownTimeout?: number;
   /** Serve the last known value of a key when the store fails or times out on a read. Default: off. */
   failSafe?: FailSafeOptions;
   /** Metrics sink; `true` in the Nest module registers Prometheus metrics. Default: none. */

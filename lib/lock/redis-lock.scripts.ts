@@ -4,9 +4,19 @@ import { luaScript as script } from '../redis/lua-script.js';
  * KEYS: lock, fence counter (same hash slot). ARGV: token, ttl ms.
  * Returns the new fencing token (>= 1) when acquired, else minus the holder's remaining ms (<= 0),
  * which tells a waiter when the lease ends at the latest.
+ *
+ * A missing counter starts at the server's time in ms × 1024: a counter lost with Redis's data
+ * (a restart without persistence, a failover to a lagging replica) restarts above every token it
+ * gave, unless those averaged over 1024 acquisitions per ms, so a store still holding an old token
+ * accepts the next holder. Exact in a double until the year 2248.
  */
 export const ACQUIRE = script(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if redis.call('EXISTS', KEYS[2]) == 0 then
+    local now = redis.call('TIME')
+    local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+    redis.call('SET', KEYS[2], string.format('%.0f', ms * 1024))
+  end
   return redis.call('INCR', KEYS[2])
 end
 local pttl = redis.call('PTTL', KEYS[1])

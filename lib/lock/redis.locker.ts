@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
-import { InvalidOptionsError, WarpError } from '../warp.errors.js';
+import { InvalidOptionsError, LockTimeoutError, WarpError } from '../warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
 import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
 import { runScript } from '../redis/lua-script.js';
+import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
 import { ACQUIRE, ACQUIRE_UNFENCED, RELEASE, RENEW } from './redis-lock.scripts.js';
 
 /** Options of `RedisLocker`. */
@@ -24,6 +25,13 @@ export interface RedisLockerOptions {
    * notification (a lost message, a holder that died), so it can be slow. Default 1000.
    */
   retryMaxMs?: number;
+  /**
+   * ms one acquisition attempt may wait for Redis's answer. Past it the acquisition fails at once
+   * with `LockTimeoutError` instead of retrying until `waitTimeout`: Redis is unreachable (an
+   * ioredis client queues commands while it reconnects), not the lock busy. A lock the late
+   * command obtains is released when its reply arrives. Default 1000.
+   */
+  commandTimeout?: number;
 }
 
 /** The locker's side of a handle: what the watchdog and `release()` need from Redis. */
@@ -124,6 +132,7 @@ function closeConnection(connection: Redis | Cluster): Promise<void> {
 const DEFAULT_PREFIX = 'warp:lock:';
 const DEFAULT_RETRY_MIN_MS = 20;
 const DEFAULT_RETRY_MAX_MS = 1000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * Cluster-wide locks on Redis (standalone, Sentinel or Cluster through ioredis).
@@ -151,6 +160,7 @@ export class RedisLocker implements Locker {
   readonly #channel: string;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
+  readonly #commandTimeout: number;
   readonly #held = new Set<RedisLockHandle>();
   readonly #waiters = new Map<string, Set<Waiter>>();
   /** Acquisitions and best-effort deletes still running; `close()` waits for them. */
@@ -176,6 +186,8 @@ export class RedisLocker implements Locker {
     const retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
     assertDuration('retryMinMs', retryMinMs, false);
     assertDuration('retryMaxMs', retryMaxMs, false);
+    this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    assertDuration('commandTimeout', this.#commandTimeout, false);
     if (retryMinMs > retryMaxMs) {
       throw new InvalidOptionsError(
         `Invalid RedisLocker options: "retryMinMs" (${retryMinMs}) must not exceed "retryMaxMs" (${retryMaxMs})`,
@@ -259,6 +271,10 @@ export class RedisLocker implements Locker {
           if (outcome > 0) holderLeaseMs = outcome;
         } catch (error) {
           if (this.#closing !== undefined) throw lockerClosedError(name);
+          // Redis did not answer at all: waiting longer would only queue more commands.
+          if (error instanceof DeadlineExceeded) {
+            throw new LockTimeoutError(`Lock "${name}" was not acquired: Redis did not answer within ${this.#commandTimeout} ms`, { key: name, cause: error });
+          }
           lastError = error;
         }
         const remaining = deadline - Date.now();
@@ -292,9 +308,13 @@ export class RedisLocker implements Locker {
     const token = randomBytes(16).toString('base64url');
     const startedAt = Date.now();
     // Unfenced: no counter key, so locks on unbounded names leave nothing behind in Redis.
-    const result = fenced
-      ? await runScript(this.#client, ACQUIRE, [key, `${key}:fence`], [token, Math.ceil(ttl)])
-      : await runScript(this.#client, ACQUIRE_UNFENCED, [key], [token, Math.ceil(ttl)]);
+    const attempt = fenced
+      ? runScript(this.#client, ACQUIRE, [key, `${key}:fence`], [token, Math.ceil(ttl)])
+      : runScript(this.#client, ACQUIRE_UNFENCED, [key], [token, Math.ceil(ttl)]);
+    const result = await withTimeout(attempt, this.#commandTimeout, (late) => {
+      // Obtained after this attempt gave up: nobody holds it, free it for the next holder.
+      if (late > 0) runScript(this.#client, RELEASE, [key], [token, this.#channel, name]).catch(() => undefined);
+    });
     if (result <= 0) return -result;
     const handle = new RedisLockHandle(this.#ops, name, fenced ? result : 0, ttl, startedAt, key, token);
     this.#held.add(handle);

@@ -53,4 +53,16 @@ describe('a bus that cannot connect names where and why', () => {
       await bus.close();
     });
   }
+
+  it('TransportBus over MQTT: an unreachable broker fails start-up with a BusError within 5 s instead of never calling back', async () => {
+    const bus = new TransportBus({ transport: Transport.MQTT, options: { url: 'mqtt://127.0.0.1:1' } });
+    const started = performance.now();
+    await assert.rejects(bus.connect(), (error: unknown) => {
+      assert.ok(error instanceof BusError, String(error));
+      assert.match(error.message, /MQTT bus transport failed to connect to mqtt:\/\/127\.0\.0\.1:1: no connection within 5000 ms/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 6_000);
+    await bus.close();
+  });
 });

@@ -6,8 +6,9 @@ import { Redis } from 'ioredis';
 import type { RedisLockerOptions } from '../../lib/lock/redis.locker.js';
 import { RedisLocker } from '../../lib/lock/redis.locker.js';
 import { InvalidOptionsError, LockLostError, LockTimeoutError } from '../../lib/warp.errors.js';
+import { PrivateRedis } from '../helpers/private-redis.js';
 import { deleteKeysWithPrefix } from '../helpers/redis-cleanup.js';
-import { SERVICES, skipUnless } from '../helpers/services.js';
+import { SERVICES, skipUnless, skipUnlessOnPath } from '../helpers/services.js';
 import { lockerContract, settlesSoon } from '../unit/contracts/locker.contract.js';
 
 const skip = await skipUnless('redis');
@@ -179,5 +180,36 @@ describe('RedisLocker', { skip }, () => {
     assert.throws(() => new RedisLocker(admin, { prefix: 'a{b}:' }), /"prefix"/);
     assert.throws(() => new RedisLocker(admin, { retryMinMs: 0 }), /"retryMinMs"/);
     assert.throws(() => new RedisLocker(admin, { retryMinMs: 100, retryMaxMs: 10 }), InvalidOptionsError);
+  });
+});
+
+const noRedisServer = await skipUnlessOnPath(['redis-server'], 'a private redis-server');
+
+describe('RedisLocker fencing tokens across a Redis restart that lost its data', { skip: noRedisServer }, () => {
+  it('keeps increasing: a store holding an old token still accepts the next holder', async () => {
+    const redis = await PrivateRedis.start(); // no persistence: a restart comes back empty
+    const client = new Redis({ host: redis.host, port: redis.port, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined);
+    const locker = new RedisLocker(client, { prefix: 'restart:' });
+    try {
+      const tokens: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const handle = await locker.acquire('k', { ttl: 1_000, waitTimeout: 100 });
+        tokens.push(handle.fencingToken);
+        await handle.release();
+      }
+      await redis.kill();
+      await redis.start();
+      await until(() => client.status === 'ready', 'the client reconnected');
+      const after = await locker.acquire('k', { ttl: 1_000, waitTimeout: 1_000 });
+      assert.ok(tokens[0]! < tokens[1]! && tokens[1]! < tokens[2]!, `increasing before: ${tokens.join(', ')}`);
+      assert.ok(after.fencingToken > tokens[2]!, `token after the restart ${after.fencingToken} > ${tokens[2]}`);
+      assert.ok(Number.isSafeInteger(after.fencingToken));
+      await after.release();
+    } finally {
+      await locker.close();
+      client.disconnect();
+      await redis.stop();
+    }
   });
 });
