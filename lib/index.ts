@@ -11,28 +11,28 @@ export { InjectWarpBus, InjectWarpCache, InjectWarpLocker, InjectWarpStore } fro
 export type { KeyTemplate } from './decorators/key-template.js';
 
 // Engine
-export { Warp, type GetOrSetOptions, type SetOptions } from './core/warp.js';
-export { Mode } from './core/mode.js';
-export { WARP_DEFAULTS } from './core/warp-options.js';
-export type { Registration, RegisterOptions } from './core/registry.js';
-export type { Envelope } from './core/envelope.js';
-export { HybridLogicalClock } from './core/hlc.js';
+export { Warp, type GetOrSetOptions, type SetOptions } from './engine/warp.js';
+export { Mode } from './common/mode.js';
+export { WARP_DEFAULTS } from './engine/warp-options.js';
+export type { Registration, RegisterOptions } from './common/registry.js';
+export type { Envelope } from './common/envelope.js';
+export { HybridLogicalClock } from './common/hlc.js';
 
 // Ports and backends
-export { Cache } from './cache/cache.interface.js';
+export { WarpCache } from './cache/cache.interface.js';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory.cache.js';
 export { RedisCache, type RedisCacheOptions } from './cache/redis.cache.js';
 export { TieredCache, type TieredCacheOptions } from './cache/tiered.cache.js';
-export { Store, type StoreWrite } from './store/store.interface.js';
+export { WarpStore, type StoreWrite } from './store/store.interface.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory.store.js';
 export { DEFAULT_FENCE_TOMBSTONE_TTL, toFence } from './store/fence.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis.store.js';
-export { SyncBus } from './bus/sync-bus.interface.js';
+export { WarpBus } from './bus/bus.interface.js';
 export { MemoryBus, MemoryBusNode } from './bus/memory.bus.js';
 export { RedisBus, type RedisBusOptions } from './bus/redis.bus.js';
-export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './bus/bus-protocol.js';
+export { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from './cluster/bus-protocol.js';
 export { TransportBus, type TransportBusOptions } from './bus/transport.bus.js';
-export { Locker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
+export { WarpLocker, type LockHandle, type LockOptions } from './lock/locker.interface.js';
 export { MemoryLocker } from './lock/memory.locker.js';
 export { RedisLocker, type RedisLockerOptions } from './lock/redis.locker.js';
 export { withLock } from './lock/with-lock.js';
@@ -72,4 +72,4 @@ export {
   UnregisteredKeyError,
   WarpClosedError,
   WarpError,
-} from './warp.errors.js';
+} from './common/warp.errors.js';

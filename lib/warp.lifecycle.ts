@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { describeStartup } from './core/startup-summary.js';
-import type { Warp } from './core/warp.js';
+import { describeStartup } from './engine/startup-summary.js';
+import type { Warp } from './engine/warp.js';
 import { WarpExplorer } from './explorer/warp.explorer.js';
 import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';

@@ -1,16 +1,16 @@
 import { checkTransportBusOptions } from './bus/transport-bus-options.js';
-import { boolean, missingMethods, port, type OptionCheck } from './core/option-checks.js';
-import { BUS_SHAPE, METRICS_SHAPE } from './core/port-shapes.js';
-import { resolveWarpOptions, WARP_OPTION_CHECKS } from './core/warp-options.js';
+import { boolean, missingMethods, port, type OptionCheck } from './common/option-checks.js';
+import { BUS_SHAPE, METRICS_SHAPE } from './engine/port-shapes.js';
+import { resolveWarpOptions, WARP_OPTION_CHECKS } from './engine/warp-options.js';
 import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
 import type { WarpOptions } from './interfaces/warp-options.interface.js';
-import { InvalidOptionsError } from './warp.errors.js';
+import { InvalidOptionsError } from './common/warp.errors.js';
 
 const busInstance = port(BUS_SHAPE);
 const metricsSink = port(METRICS_SHAPE);
 
 /**
- * `bus`: a `SyncBus` instance, or Nest transport options Warp turns into a `TransportBus`. An
+ * `bus`: a `WarpBus` instance, or Nest transport options Warp turns into a `TransportBus`. An
  * object with methods is judged as a bus (and named by what it lacks); a plain object as
  * transport options, so `{ host, port }` fails on `bus.transport`.
  */

@@ -1,12 +1,12 @@
 import { Module, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { SyncBus } from './bus/sync-bus.interface.js';
-import { Cache } from './cache/cache.interface.js';
+import { WarpBus } from './bus/bus.interface.js';
+import { WarpCache } from './cache/cache.interface.js';
 import { WarpExplorer } from './explorer/warp.explorer.js';
 import { WarpMetadataAccessor } from './explorer/warp-metadata.accessor.js';
-import { Locker } from './lock/locker.interface.js';
+import { WarpLocker } from './lock/locker.interface.js';
 import { MergeEngine } from './merge/merge.engine.js';
-import { Store } from './store/store.interface.js';
+import { WarpStore } from './store/store.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 import { WarpLifecycle } from './warp.lifecycle.js';
 import { ConfigurableWarpModule, WARP_OPTIONS_TYPE } from './warp.module-definition.js';
@@ -25,7 +25,7 @@ import { WarpService } from './warp.service.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [...warpProviders, WarpService, WarpMetadataAccessor, WarpExplorer, WarpLifecycle],
-  exports: [WarpService, WARP_INSTANCE, Cache, Store, SyncBus, MergeEngine, Locker],
+  exports: [WarpService, WARP_INSTANCE, WarpCache, WarpStore, WarpBus, MergeEngine, WarpLocker],
 })
 export class WarpModule extends ConfigurableWarpModule implements NestModule {
   constructor(private readonly explorer: WarpExplorer) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Registration, RegisterOptions } from './core/registry.js';
-import type { Mode } from './core/mode.js';
-import type { GetOrSetOptions, SetOptions, Warp } from './core/warp.js';
+import type { Registration, RegisterOptions } from './common/registry.js';
+import type { Mode } from './common/mode.js';
+import type { GetOrSetOptions, SetOptions, Warp } from './engine/warp.js';
 import type { LockHandle, LockOptions } from './lock/locker.interface.js';
 import type { WarmupReport } from './interfaces/warmup-report.interface.js';
 import type { Lease } from './lease/lease-manager.js';

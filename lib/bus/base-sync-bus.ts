@@ -1,11 +1,11 @@
 import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 
 /** How long `close()` waits for a graceful release before dropping the connections. */
 const CLOSE_TIMEOUT_MS = 1_000;
 import { ChannelRegistry } from './channel-registry.js';
 import { ConnectionState } from './connection-state.js';
-import type { SyncBus } from './sync-bus.interface.js';
+import type { WarpBus } from './bus.interface.js';
 
 /**
  * What every backend shares: handlers per channel with one wire subscription each, the
@@ -13,7 +13,7 @@ import type { SyncBus } from './sync-bus.interface.js';
  * connection (`connect`, `release`), `publish`, and what a channel's first subscription and last
  * unsubscription do on the wire.
  */
-export abstract class BaseSyncBus implements SyncBus {
+export abstract class BaseSyncBus implements WarpBus {
   protected readonly state = new ConnectionState();
   protected readonly registry = new ChannelRegistry({
     subscribe: (channel) => this.subscribeChannel(channel),

@@ -1,4 +1,4 @@
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 import { MemoryLocker } from '../lock/memory.locker.js';
 import { BaseSyncBus } from './base-sync-bus.js';
 
@@ -176,7 +176,7 @@ export class MemoryBusNode extends BaseSyncBus {
 }
 
 /**
- * An in-process `SyncBus`: the embedded default, and the way to run a cluster in one process.
+ * An in-process `WarpBus`: the embedded default, and the way to run a cluster in one process.
  *
  * - **A shared instance is a cluster.** Pass the same `MemoryBus` to several `WarpModule`s (or
  *   `Warp` instances): they all subscribe through it and hear each other (and themselves; the

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
 import { endOf } from '../redis/connection-end.js';
-import { BusError } from '../warp.errors.js';
+import { BusError } from '../common/warp.errors.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 
@@ -21,7 +21,7 @@ function toBuffer(payload: Uint8Array): Buffer {
 }
 
 /**
- * A `SyncBus` on Redis pub/sub through ioredis directly: the fast path when Redis is the
+ * A `WarpBus` on Redis pub/sub through ioredis directly: the fast path when Redis is the
  * transport (about 2-4x the throughput of the Nest Redis transport, see `docs/bus.md`).
  *
  * - Publishes on the client you pass (`Redis` or `Cluster`), which it never closes.

@@ -1,4 +1,4 @@
-import { checkFields, fail, isPlainObject, type OptionCheck } from '../core/option-checks.js';
+import { checkFields, fail, isPlainObject, type OptionCheck } from '../common/option-checks.js';
 
 /** `Transport` enum values of `@nestjs/microservices` the `TransportBus` runs on (the package is loaded only when a bus connects). */
 export const SUPPORTED_TRANSPORTS: Readonly<Record<number, string>> = { 1: 'REDIS', 2: 'NATS', 3: 'MQTT' };

@@ -16,7 +16,7 @@ import type { MqttClient } from 'mqtt';
 import type { Subscription as RxSubscription } from 'rxjs';
 import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
 import { endOf } from '../redis/connection-end.js';
-import { BusError, InvalidOptionsError } from '../warp.errors.js';
+import { BusError, InvalidOptionsError } from '../common/warp.errors.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from './transport-bus-options.js';
 
@@ -41,7 +41,7 @@ export type TransportBusOptions = (WithTransport<RedisOptions> | WithTransport<N
 };
 
 /**
- * Whether `value` is transport options rather than a `SyncBus` instance: an object with a
+ * Whether `value` is transport options rather than a `WarpBus` instance: an object with a
  * `transport` field and no `publish` method. The module uses it to turn `bus` options into a bus.
  */
 export function isTransportBusOptions(value: unknown): value is TransportBusOptions {
@@ -193,7 +193,7 @@ function mqttReceiver(server: ServerMqtt, options: MqttOptions['options']): Rece
 }
 
 /**
- * A `SyncBus` over a Nest microservice transport (Redis, NATS or MQTT), both ways: it publishes
+ * A `WarpBus` over a Nest microservice transport (Redis, NATS or MQTT), both ways: it publishes
  * with `ClientProxy.emit(channel, base64)` and receives through the transport's server strategy
  * (`ServerRedis`, `ServerNats`, `ServerMqtt`) with event handlers, so broker settings, TLS and
  * authentication are the ones you already give Nest.

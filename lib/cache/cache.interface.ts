@@ -1,4 +1,4 @@
-import type { Envelope } from '../core/envelope.js';
+import type { Envelope } from '../common/envelope.js';
 
 /**
  * A cache backend. Warp stores envelopes (`{ value, ts, origin }`) and gives each write the TTL of
@@ -6,7 +6,7 @@ import type { Envelope } from '../core/envelope.js';
  * `TieredCache` (memory L1 in front of a shared L2). Every backend passes
  * `test/unit/contracts/cache.contract.ts`.
  */
-export interface Cache {
+export interface WarpCache {
   /** Reads an entry; `undefined` when absent or expired. */
   get(key: string): Promise<Envelope | undefined>;
   /** Writes an entry, replacing any other. `ttlMs` undefined or 0 means no expiry. */
@@ -52,5 +52,5 @@ export interface Cache {
   close?(): Promise<void>;
 }
 
-/** DI token for the cache; `@Inject(Cache)` or `@InjectWarpCache()`. */
-export const Cache = Symbol('WarpCache');
+/** DI token for the cache; `@Inject(WarpCache)` or `@InjectWarpCache()`. */
+export const WarpCache = Symbol('WarpCache');

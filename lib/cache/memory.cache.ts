@@ -1,6 +1,6 @@
-import type { Envelope } from '../core/envelope.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import type { Cache } from './cache.interface.js';
+import type { Envelope } from '../common/envelope.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
+import type { WarpCache } from './cache.interface.js';
 
 /** Options of `MemoryCache`. */
 export interface MemoryCacheOptions {
@@ -24,7 +24,7 @@ interface Slot extends Envelope {
  * evicts expired entries in bounded slices, and an optional LRU bound (`maxEntries`).
  * Values are kept by reference: do not mutate what you read.
  */
-export class MemoryCache implements Cache {
+export class MemoryCache implements WarpCache {
   /** No shared tier behind this one. */
   readonly localOnly = true;
   private readonly slots = new Map<string, Slot>();

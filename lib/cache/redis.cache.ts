@@ -1,10 +1,10 @@
 import { assertStorable } from '../codec/assert-storable.js';
 import type { Codec } from '../codec/codec.interface.js';
 import { JsonCodec } from '../codec/json.codec.js';
-import type { Envelope } from '../core/envelope.js';
+import type { Envelope } from '../common/envelope.js';
 import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
-import { SerializationError } from '../warp.errors.js';
-import type { Cache } from './cache.interface.js';
+import { SerializationError } from '../common/warp.errors.js';
+import type { WarpCache } from './cache.interface.js';
 
 /** Options of `RedisCache`. */
 export interface RedisCacheOptions {
@@ -32,7 +32,7 @@ const PTTL_NO_EXPIRY = -1;
  * @example
  * const cache = new TieredCache(new MemoryCache(), new RedisCache(new Redis(), { prefix: 'shop:cache:' }));
  */
-export class RedisCache implements Cache {
+export class RedisCache implements WarpCache {
   private readonly space: RedisKeyspace;
   private pendingDeletes?: { keys: string[]; done: Promise<void> };
 

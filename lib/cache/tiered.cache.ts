@@ -1,9 +1,9 @@
-import type { Envelope } from '../core/envelope.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import type { Cache } from './cache.interface.js';
+import type { Envelope } from '../common/envelope.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
+import type { WarpCache } from './cache.interface.js';
 
 /** A cache with a node-local tier (`MemoryCache`, or another `TieredCache`): what L1 must be. */
-export type LocalCache = Cache & Required<Pick<Cache, 'peek' | 'evictLocal' | 'clearLocal'>>;
+export type LocalCache = WarpCache & Required<Pick<WarpCache, 'peek' | 'evictLocal' | 'clearLocal'>>;
 
 /** Options of `TieredCache`. */
 export interface TieredCacheOptions {
@@ -41,13 +41,13 @@ interface Fill {
  * new TieredCache(new MemoryCache({ maxEntries: 10_000 }), new RedisCache(redis))
  * @throws InvalidOptionsError when `l1` has no node-local tier (`peek`, `evictLocal`, `clearLocal`).
  */
-export class TieredCache implements Cache {
+export class TieredCache implements WarpCache {
   private readonly fills = new Map<string, Fill>();
   private readonly backfillTtlMs: number;
 
   constructor(
     readonly l1: LocalCache,
-    readonly l2: Cache,
+    readonly l2: WarpCache,
     options: TieredCacheOptions = {},
   ) {
     for (const method of ['peek', 'evictLocal', 'clearLocal'] as const) {

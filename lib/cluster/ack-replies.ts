@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
-import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
+import type { BusMessage, BusProtocol } from './bus-protocol.js';
 
 /** What a prepare may name as its reply token (`r`): one channel-name segment. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface AckRepliesOptions {
-  bus: SyncBus;
+  bus: WarpBus;
   protocol: BusProtocol;
   /** Name of the cluster channel (`protocol.channel(name)`); reply channels hang below it. */
   channelName: string;

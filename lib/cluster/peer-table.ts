@@ -1,4 +1,4 @@
-import type { BusMessage } from '../bus/bus-protocol.js';
+import type { BusMessage } from './bus-protocol.js';
 
 /** What the table decided about one incoming message. */
 export type Admission =

@@ -1,4 +1,4 @@
-import { QuorumNotReachedError } from '../warp.errors.js';
+import { QuorumNotReachedError } from '../common/warp.errors.js';
 
 /**
  * A writer waits this much longer than `leaseMs` for a silent member: its lease and our wait run

@@ -1,4 +1,4 @@
-import { SerializationError } from '../warp.errors.js';
+import { SerializationError } from '../common/warp.errors.js';
 import type { Codec } from './codec.interface.js';
 
 /**

@@ -1,4 +1,4 @@
-import { SerializationError } from '../warp.errors.js';
+import { SerializationError } from '../common/warp.errors.js';
 import type { Codec } from './codec.interface.js';
 import { findUnencodable, problemOf } from './json-value-check.js';
 

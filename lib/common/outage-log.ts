@@ -1,4 +1,8 @@
-import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
+/** What an outage is logged to (a `WarpLogger` fits). */
+interface OutageLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
 
 /**
  * Logs a failing dependency once when it starts failing and once when it recovers, with how many
@@ -9,7 +13,7 @@ export class OutageLog {
   private failures = 0;
 
   constructor(
-    private readonly logger: WarpLogger,
+    private readonly logger: OutageLogger,
     /** What fails, as the start of a sentence: `Warp: the shared cache tier`. */
     private readonly subject: string,
   ) {}

@@ -1,5 +1,5 @@
-import { assertKey } from '../core/keys.js';
-import { InvalidKeyError } from '../warp.errors.js';
+import { assertKey } from '../common/keys.js';
+import { InvalidKeyError } from '../common/warp.errors.js';
 
 /**
  * How a decorator names its key: `'user:{0}'` (argument index), `'user:{0.id}'` (property path

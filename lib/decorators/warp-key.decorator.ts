@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Mode } from '../core/mode.js';
+import type { Mode } from '../common/mode.js';
 import type { MergeFn } from '../merge/merge.engine.js';
 import { WARP_KEY_METADATA } from '../warp.constants.js';
 import type { KeyTemplate } from './key-template.js';

@@ -1,7 +1,7 @@
-import { isWeakerMode, type Mode } from '../core/mode.js';
-import type { KeyRegistry, Registration } from '../core/registry.js';
+import { isWeakerMode, type Mode } from '../common/mode.js';
+import type { KeyRegistry, Registration } from '../common/registry.js';
 import type { CompiledKeyTemplate, KeyTemplate } from '../decorators/key-template.js';
-import { InvalidOptionsError } from '../warp.errors.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 
 /** A decorated method, as the checks name and inspect it. */
 export interface DecoratedMethod {

@@ -1,9 +1,9 @@
-import { MISS, type Warp } from '../core/warp.js';
+import { MISS, type Warp } from '../engine/warp.js';
 import type { WarpKeyOptions } from '../decorators/warp-key.decorator.js';
 import type { CompiledKeyTemplate } from '../decorators/key-template.js';
-import type { Mode } from '../core/mode.js';
+import type { Mode } from '../common/mode.js';
 import type { WarpLockOptions } from '../decorators/warp-lock.decorator.js';
-import { LockTimeoutError } from '../warp.errors.js';
+import { LockTimeoutError } from '../common/warp.errors.js';
 
 type Method = (...args: any[]) => any;
 

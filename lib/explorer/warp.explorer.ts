@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { Mode } from '../core/mode.js';
-import type { Warp } from '../core/warp.js';
+import type { Mode } from '../common/mode.js';
+import type { Warp } from '../engine/warp.js';
 import { compileKeyTemplate, type CompiledKeyTemplate, type KeyTemplate } from '../decorators/key-template.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { MergeFn } from '../merge/merge.engine.js';

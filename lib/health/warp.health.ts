@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { withTimeout } from '../common/deadline.js';
-import type { Warp } from '../core/warp.js';
+import type { Warp } from '../engine/warp.js';
 import type { RedisClient } from '../redis/redis-keyspace.js';
 import { WARP_INSTANCE } from '../warp.constants.js';
 

@@ -1,4 +1,4 @@
-import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { TransportBusOptions } from '../bus/transport.bus.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { WarpOptions } from './warp-options.interface.js';
@@ -9,7 +9,7 @@ import type { WarpOptions } from './warp-options.interface.js';
  * which Warp turns into a `TransportBus` it owns and closes.
  */
 export interface WarpModuleOptions extends Omit<WarpOptions, 'bus' | 'metrics'> {
-  bus?: SyncBus | TransportBusOptions;
+  bus?: WarpBus | TransportBusOptions;
   /** `true` registers Prometheus metrics (prom-client); or pass your own `WarpMetrics`. Default off. */
   metrics?: boolean | WarpMetrics;
   /** Run `warmup()` when the application bootstraps. Default false. */

@@ -1,11 +1,11 @@
-import type { Cache } from '../cache/cache.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
 import type { Codec } from '../codec/codec.interface.js';
-import type { Mode } from '../core/mode.js';
-import type { Locker } from '../lock/locker.interface.js';
+import type { Mode } from '../common/mode.js';
+import type { WarpLocker } from '../lock/locker.interface.js';
 import type { MergeEngine, MergeFn } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import type { Store } from '../store/store.interface.js';
-import type { SyncBus } from '../bus/sync-bus.interface.js';
+import type { WarpStore } from '../store/store.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpLogger } from './warp-logger.interface.js';
 
 /** A key or pattern registered at startup. */
@@ -52,11 +52,11 @@ export interface WarpOptions {
   /** Keys and patterns registered at startup. */
   keys?: KeyRegistration[];
   /** Default `new MemoryCache()`. */
-  cache?: Cache;
+  cache?: WarpCache;
   /** Default `new MemoryStore()`. */
-  store?: Store;
+  store?: WarpStore;
   /** Default: a `MemoryBus` private to this instance (a cluster of one). */
-  bus?: SyncBus;
+  bus?: WarpBus;
   /** Default: last-write-wins. */
   merge?: MergeEngine;
   /**
@@ -83,7 +83,7 @@ export interface WarpOptions {
    * Default: a `RedisLocker` on the client of the first Redis-backed cache, store or bus (cluster-wide
    * locks as soon as Redis is in play), else a `MemoryLocker` (one process).
    */
-  locks?: Locker;
+  locks?: WarpLocker;
   validator?: ValidatorOptions;
   /**
    * ms a read of the store (or of a shared cache tier) may take on the read path (`get`, warmup,

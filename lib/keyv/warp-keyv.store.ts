@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { Warp } from '../core/warp.js';
-import { Mode } from '../core/mode.js';
-import { StoreError, WarpError } from '../warp.errors.js';
+import type { Warp } from '../engine/warp.js';
+import { Mode } from '../common/mode.js';
+import { StoreError, WarpError } from '../common/warp.errors.js';
 
 /** Options of {@link WarpKeyvStore}. */
 export interface WarpKeyvStoreOptions {

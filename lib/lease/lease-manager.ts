@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { BusMessage } from '../bus/bus-protocol.js';
-import type { Cluster } from '../core/cluster.js';
-import { assertKey } from '../core/keys.js';
+import type { BusMessage } from '../cluster/bus-protocol.js';
+import type { ClusterChannel } from '../cluster/cluster-channel.js';
+import { assertKey } from '../common/keys.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, LeaseNotFoundError, WarpClosedError } from '../common/warp.errors.js';
 import { MAX_TIMER_MS } from '../common/limits.js';
 
 /** Cluster message kind of lease grants, attachments, renewals and revocations. */
@@ -33,7 +33,7 @@ export interface Lease {
 /** What the lease manager needs from the engine. */
 export interface LeaseManagerOptions {
   /** The cluster protocol's extension message kinds. */
-  transport: Pick<Cluster, 'on' | 'publish'>;
+  transport: ClusterChannel;
   nodeId: string;
   /** The engine's invalidate path: cache tiers here, then peers by the key's mode. */
   invalidate(key: string): Promise<void>;

@@ -1,18 +1,18 @@
 import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
-import { LockTimeoutError, WarpError } from '../warp.errors.js';
-import type { AcquireOptions, LockHandle, Locker } from './locker.interface.js';
+import { LockTimeoutError, WarpError } from '../common/warp.errors.js';
+import type { AcquireOptions, LockHandle, WarpLocker } from './locker.interface.js';
 
 /**
- * The engine's view of a `Locker`: an acquisition gives up after its `waitTimeout` plus
+ * The engine's view of a `WarpLocker`: an acquisition gives up after its `waitTimeout` plus
  * `commandTimeout` (a backend that does not answer, e.g. an ioredis client queueing commands
  * while Redis is down, must not hang the request), and a backend failure is a typed
  * `LockTimeoutError` with the failure as its cause. A lock obtained after its caller gave up is
  * released at once; a release waits at most `commandTimeout` (the lock then expires by its TTL).
  * Closing it leaves the inner locker to its owner.
  */
-export class BoundedLocker implements Locker {
+export class BoundedLocker implements WarpLocker {
   constructor(
-    private readonly inner: Locker,
+    private readonly inner: WarpLocker,
     private readonly commandTimeout: number,
   ) {}
 

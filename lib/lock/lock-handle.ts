@@ -1,4 +1,4 @@
-import { LockLostError, LockTimeoutError, WarpClosedError } from '../warp.errors.js';
+import { LockLostError, LockTimeoutError, WarpClosedError } from '../common/warp.errors.js';
 import type { LockHandle } from './locker.interface.js';
 
 /** `LockTimeoutError` for `name`, with the last backend failure (if any) as `cause`. */

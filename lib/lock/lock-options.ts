@@ -1,5 +1,5 @@
 import { describeValue } from '../common/describe-value.js';
-import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
+import { InvalidKeyError, InvalidOptionsError } from '../common/warp.errors.js';
 import type { AcquireOptions, LockOptions } from './locker.interface.js';
 import { MAX_TIMER_MS } from '../common/limits.js';
 

@@ -12,7 +12,7 @@ export interface LockOptions {
   fenced?: boolean;
 }
 
-/** What `Locker.acquire` receives: `ttl` and `waitTimeout` resolved, `fenced` optional. */
+/** What `WarpLocker.acquire` receives: `ttl` and `waitTimeout` resolved, `fenced` optional. */
 export type AcquireOptions = Required<Pick<LockOptions, 'ttl' | 'waitTimeout'>> & Pick<LockOptions, 'fenced'>;
 
 /** A held lock. */
@@ -30,12 +30,12 @@ export interface LockHandle {
  * A lock backend: `MemoryLocker` (single node) or `RedisLocker` (cluster-wide). Every backend
  * passes `test/unit/contracts/locker.contract.ts`.
  */
-export interface Locker {
+export interface WarpLocker {
   /** Acquires `name`, waiting up to `waitTimeout`; rejects with `LockTimeoutError`. */
   acquire(name: string, options: AcquireOptions): Promise<LockHandle>;
   /** Releases every held lock and stops timers and subscriptions (never closes user-owned clients). */
   close(): Promise<void>;
 }
 
-/** DI token for the locker; `@Inject(Locker)`. */
-export const Locker = Symbol('WarpLocker');
+/** DI token for the locker; `@Inject(WarpLocker)`. */
+export const WarpLocker = Symbol('WarpLocker');

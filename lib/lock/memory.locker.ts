@@ -1,6 +1,6 @@
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertLockName, resolveLockOptions } from './lock-options.js';
-import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
+import type { LockHandle, WarpLocker, AcquireOptions } from './locker.interface.js';
 
 interface Waiter {
   readonly ttl: number;
@@ -56,7 +56,7 @@ class MemoryLockHandle extends WatchedLockHandle {
  * const handle = await locker.acquire('report', { ttl: 10_000, waitTimeout: 5_000 });
  * try { ... } finally { await handle.release(); }
  */
-export class MemoryLocker implements Locker {
+export class MemoryLocker implements WarpLocker {
   readonly #slots = new Map<string, Slot>();
   #lastToken = 0;
   #closed = false;

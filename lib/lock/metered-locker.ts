@@ -1,13 +1,13 @@
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
+import type { LockHandle, WarpLocker, AcquireOptions } from './locker.interface.js';
 
 /**
- * A `Locker` that records how long each acquisition waited and, when the metrics sink wants it, how
+ * A `WarpLocker` that records how long each acquisition waited and, when the metrics sink wants it, how
  * long the lock was held (at its first release). Closing it leaves the inner locker to its owner.
  */
-export class MeteredLocker implements Locker {
+export class MeteredLocker implements WarpLocker {
   constructor(
-    private readonly inner: Locker,
+    private readonly inner: WarpLocker,
     private readonly metrics: WarpMetrics,
   ) {}
 

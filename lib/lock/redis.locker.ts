@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
-import { InvalidOptionsError, LockTimeoutError, WarpError } from '../warp.errors.js';
+import { InvalidOptionsError, LockTimeoutError, WarpError } from '../common/warp.errors.js';
 import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
-import type { LockHandle, Locker, AcquireOptions } from './locker.interface.js';
+import type { LockHandle, WarpLocker, AcquireOptions } from './locker.interface.js';
 import { runScript } from '../redis/lua-script.js';
 import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
 import { ACQUIRE, ACQUIRE_UNFENCED, RELEASE, RENEW } from './redis-lock.scripts.js';
@@ -154,7 +154,7 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
  * const handle = await locker.acquire('invoice:42', { ttl: 10_000, waitTimeout: 5_000 });
  * try { await store.write(data, handle.fencingToken); } finally { await handle.release(); }
  */
-export class RedisLocker implements Locker {
+export class RedisLocker implements WarpLocker {
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
   readonly #channel: string;

@@ -1,6 +1,6 @@
-import { LockLostError } from '../warp.errors.js';
+import { LockLostError } from '../common/warp.errors.js';
 import { resolveLockOptions } from './lock-options.js';
-import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
+import type { LockHandle, WarpLocker, LockOptions } from './locker.interface.js';
 
 /**
  * Runs `fn` while holding the lock `name`, and always releases it.
@@ -25,7 +25,7 @@ import type { LockHandle, Locker, LockOptions } from './locker.interface.js';
  * }, { ttl: 30_000, waitTimeout: 0 });
  */
 export async function withLock<T>(
-  locker: Locker,
+  locker: WarpLocker,
   name: string,
   fn: (handle: LockHandle) => T | Promise<T>,
   options?: LockOptions,

@@ -1,10 +1,7 @@
-import { compareEnvelopes, type Envelope } from '../core/envelope.js';
+import { compareEnvelopes, type Envelope } from '../common/envelope.js';
+import type { MergeFn } from '../common/registry.js';
 
-/**
- * Combines the current value of a key with an incoming one, e.g. a counter `(a, b) => a + b`.
- * May be async. Receives plain values, never envelopes.
- */
-export type MergeFn<T = any> = (current: T, incoming: T) => T | Promise<T>;
+export type { MergeFn } from '../common/registry.js';
 
 /**
  * Decides the value a `set` persists. Default: last-write-wins by hybrid-logical-clock timestamp

@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../warp.errors.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 import { PrometheusWarpMetrics } from './prometheus.metrics.js';
 import type { WarpMetrics } from './warp-metrics.interface.js';
 

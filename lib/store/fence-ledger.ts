@@ -1,4 +1,4 @@
-import { FenceRejectedError } from '../warp.errors.js';
+import { FenceRejectedError } from '../common/warp.errors.js';
 
 /** A deleted key's fence, kept until `until` (ms since the epoch). */
 interface Tombstone {

@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../warp.errors.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 import type { StoreWrite } from './store.interface.js';
 
 /**

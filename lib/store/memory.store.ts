@@ -1,7 +1,7 @@
 import { assertDuration } from '../lock/lock-options.js';
 import { DEFAULT_FENCE_TOMBSTONE_TTL, fenceOf } from './fence.js';
 import { FenceLedger } from './fence-ledger.js';
-import type { Store, StoreWrite } from './store.interface.js';
+import type { WarpStore, StoreWrite } from './store.interface.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -25,7 +25,7 @@ export interface MemoryStoreOptions {
  * @example
  * WarpModule.forRoot({ store: new MemoryStore([['config:site', { title: 'Shop' }]]) })
  */
-export class MemoryStore<T = unknown> implements Store<T> {
+export class MemoryStore<T = unknown> implements WarpStore<T> {
   private readonly data: Map<string, T>;
   private readonly fences: FenceLedger;
   /** Expiry time (epoch ms) of the values written with a TTL; the others are absent here. */

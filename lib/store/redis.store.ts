@@ -4,10 +4,10 @@ import { assertDuration } from '../lock/lock-options.js';
 import { defeatsHashTags, hashTagOfSlot } from '../redis/cluster-slot.js';
 import { runScript } from '../redis/lua-script.js';
 import { RedisKeyspace, toPx, type RedisClient } from '../redis/redis-keyspace.js';
-import { FenceRejectedError, InvalidOptionsError } from '../warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError } from '../common/warp.errors.js';
 import { DEFAULT_FENCE_TOMBSTONE_TTL, fenceOf } from './fence.js';
 import { FENCED_DELETE, FENCED_SET } from './redis-store.scripts.js';
-import type { Store, StoreWrite } from './store.interface.js';
+import type { WarpStore, StoreWrite } from './store.interface.js';
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
@@ -54,7 +54,7 @@ const DEFAULT_PREFIX = 'warp:store:';
  * @example
  * WarpModule.forRoot({ store: new RedisStore(redis, { prefix: 'shop:' }) })
  */
-export class RedisStore<T = unknown> implements Store<T> {
+export class RedisStore<T = unknown> implements WarpStore<T> {
   private readonly space: RedisKeyspace;
   private readonly fencePrefix: string;
   private readonly tombstoneTtl: number;

@@ -29,7 +29,7 @@ export interface StoreWrite {
  * Every backend passes `test/unit/contracts/store.contract.ts`; `MemoryStore` and `RedisStore`
  * also pass its fencing cases.
  */
-export interface Store<T = unknown> {
+export interface WarpStore<T = unknown> {
   /** Reads a value; `undefined` when absent. */
   get(key: string): Promise<T | undefined>;
   /**
@@ -49,5 +49,5 @@ export interface Store<T = unknown> {
   getMany?(keys: readonly string[]): Promise<(T | undefined)[]>;
 }
 
-/** DI token for the store; `@Inject(Store)` or `@InjectWarpStore()`. */
-export const Store = Symbol('WarpStore');
+/** DI token for the store; `@Inject(WarpStore)` or `@InjectWarpStore()`. */
+export const WarpStore = Symbol('WarpStore');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Cache } from '../cache/cache.interface.js';
-import type { Envelope } from '../core/envelope.js';
-import type { Registration } from '../core/registry.js';
+import type { WarpCache } from '../cache/cache.interface.js';
+import type { Envelope } from '../common/envelope.js';
+import type { Registration } from '../common/registry.js';
 import type { ValidatorOptions } from '../interfaces/warp-options.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { WarpError } from '../warp.errors.js';
+import { WarpError } from '../common/warp.errors.js';
 
 /** Keys checked per run when `batchSize` is not given. */
 export const DEFAULT_VALIDATOR_BATCH_SIZE = 500;
@@ -37,7 +37,7 @@ export interface MismatchEvent {
 
 /** What the validator needs from the engine. */
 export interface ValidatorTarget {
-  readonly cache: Cache;
+  readonly cache: WarpCache;
   readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
   resolve(key: string): Registration | undefined;

@@ -1,7 +1,7 @@
-import type { Envelope } from '../core/envelope.js';
-import { compareEnvelopes } from '../core/envelope.js';
-import { HybridLogicalClock } from '../core/hlc.js';
-import { InvalidOptionsError } from '../warp.errors.js';
+import type { Envelope } from '../common/envelope.js';
+import { compareEnvelopes } from '../common/envelope.js';
+import { HybridLogicalClock } from '../common/hlc.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
 
 /** One remembered version of a key, as `history()` returns it. */
 export interface Versioned<T = unknown> {

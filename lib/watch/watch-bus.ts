@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../bus/bus-protocol.js';
-import type { Cluster } from '../core/cluster.js';
-import { assertKey } from '../core/keys.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type BusMessage } from '../cluster/bus-protocol.js';
+import type { ClusterChannel } from '../cluster/cluster-channel.js';
+import { assertKey } from '../common/keys.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../warp.errors.js';
+import { InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../common/warp.errors.js';
 import { WatchSubscription, type WatchEvent, type WatchTarget } from './watch-subscription.js';
 
 /** Cluster message kind of watch-bus publications. */
@@ -17,7 +17,7 @@ const SIGNATURE_OVERHEAD = 75;
 /** Options of a {@link WatchBus}. */
 export interface WatchBusOptions {
   /** The cluster protocol's extension message kinds. */
-  transport: Pick<Cluster, 'on' | 'publish'>;
+  transport: ClusterChannel;
   nodeId: string;
   namespace: string;
   metrics: WarpMetrics;
@@ -34,7 +34,7 @@ export interface WatchOptions {
 }
 
 /**
- * Topic pub/sub of raw bytes across the cluster, over the same `SyncBus` as invalidations:
+ * Topic pub/sub of raw bytes across the cluster, over the same `WarpBus` as invalidations:
  * `publish(topic, bytes)` reaches subscribers of the exact topic and of every matching prefix on
  * every node, this one included, in publish order per publisher (the bus keeps each publisher's
  * order on the one channel Warp uses). Delivery is at-most-once like the bus: a node cut off from

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Store } from '../../lib/index.js';
+import type { WarpStore } from '../../lib/index.js';
 import { PRODUCT_TABLE } from './product.table.js';
 
 export interface Product {
@@ -17,7 +17,7 @@ export interface Product {
 export class ProductRepository {
   reads = 0;
 
-  constructor(@Inject(PRODUCT_TABLE) private readonly table: Store<Product>) {}
+  constructor(@Inject(PRODUCT_TABLE) private readonly table: WarpStore<Product>) {}
 
   async findById(id: string): Promise<Product | null> {
     this.reads++;

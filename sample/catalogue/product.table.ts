@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { MemoryStore, RedisStore, type Store } from '../../lib/index.js';
+import { MemoryStore, RedisStore, type WarpStore } from '../../lib/index.js';
 import { SAMPLE_PREFIX, SAMPLE_REDIS } from '../sample-redis.module.js';
 import type { Product } from './product.repository.js';
 
@@ -21,7 +21,7 @@ const SEED: Product[] = [
 export const productTableProvider: Provider = {
   provide: PRODUCT_TABLE,
   inject: [{ token: SAMPLE_REDIS, optional: true }],
-  useFactory: async (redis?: Redis): Promise<Store<Product>> => {
+  useFactory: async (redis?: Redis): Promise<WarpStore<Product>> => {
     const table = redis === undefined ? new MemoryStore<Product>() : new RedisStore<Product>(redis, { prefix: `${SAMPLE_PREFIX}:products:` });
     for (const product of SEED) {
       if ((await table.get(product.id)) === undefined) await table.set(product.id, product);

@@ -36,7 +36,7 @@ async function refused(options: unknown, ...patterns: RegExp[]): Promise<void> {
 
 describe('WarpModule.forRoot options are checked at startup', () => {
   it('refuses cache: { host, port } at startup instead of a TypeError at the first set', async () => {
-    await refused({ cache: { host: '127.0.0.1', port: 6379 } }, /"cache": expected a Cache/, /new TieredCache\(new MemoryCache\(\), new RedisCache\(redis\)\)/);
+    await refused({ cache: { host: '127.0.0.1', port: 6379 } }, /"cache": expected a WarpCache/, /new TieredCache\(new MemoryCache\(\), new RedisCache\(redis\)\)/);
   });
 
   it('refuses bus: { host, port } naming bus.transport and the accepted transports', async () => {
@@ -50,9 +50,9 @@ describe('WarpModule.forRoot options are checked at startup', () => {
     await refused({ bus: { transport: Transport.REDIS, options: 'redis://x' } }, /"bus\.options"/);
   });
 
-  it('refuses a bus object missing some SyncBus methods, naming them', async () => {
+  it('refuses a bus object missing some WarpBus methods, naming them', async () => {
     const partial = { connect: async () => {}, publish: async () => {} };
-    await refused({ bus: partial }, /"bus": expected a SyncBus/, /subscribe, onConnectionChange, close missing/);
+    await refused({ bus: partial }, /"bus": expected a WarpBus/, /subscribe, onConnectionChange, close missing/);
   });
 
   it('refuses unknown and misspelt names, module ones included', async () => {

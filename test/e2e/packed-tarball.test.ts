@@ -111,7 +111,7 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
 
   it('refuses deep imports through its exports map and allows the declared entry points', async () => {
     assert.deepEqual(await runApp(app, 'deep-import.mjs'), {
-      'nestjs-warp/dist/core/warp.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'nestjs-warp/dist/engine/warp.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'nestjs-warp/dist/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'nestjs-warp/package.json': 'ok',
     });

@@ -22,7 +22,7 @@ import {
   InvalidOptionsError,
   MemoryStore,
   Mode,
-  Store,
+  WarpStore,
   UnregisteredKeyError,
   WarpEvict,
   WarpKey,
@@ -207,14 +207,14 @@ describe('WarpModule configuration', () => {
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     assert.equal(await app.get(WarpService).get('greeting'), 'hello');
-    assert.equal(app.get(Store), store);
+    assert.equal(app.get(WarpStore), store);
     await app.close();
   });
 
   it('lets tests replace the store provider', async () => {
     const replacement = new MemoryStore([['k', 'replaced']]);
     const moduleRef = await Test.createTestingModule({ imports: [WarpModule.forRoot({ keys: [{ key: 'k', mode: Mode.StrongLocal }] })] })
-      .overrideProvider(Store)
+      .overrideProvider(WarpStore)
       .useValue(replacement)
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });

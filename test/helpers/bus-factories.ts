@@ -1,4 +1,4 @@
-import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import type { ClusterBusFactory } from '../unit/contracts/cluster.behaviour.js';
 import type { SyncBusPair } from '../unit/contracts/sync-bus.contract.js';
 import { PartitionableBus } from './partitionable.bus.js';
@@ -15,7 +15,7 @@ interface Closable {
  * @example
  * syncBusContract('RedisBus', async () => busPairOnClients(() => new Redis(), (client) => new RedisBus(client)));
  */
-export function busPairOnClients<C extends Closable>(connect: () => C, makeBus: (client: C) => SyncBus): SyncBusPair {
+export function busPairOnClients<C extends Closable>(connect: () => C, makeBus: (client: C) => WarpBus): SyncBusPair {
   const clients = [connect(), connect()];
   const [a, b] = clients.map(makeBus);
   return {
@@ -32,7 +32,7 @@ export function busPairOnClients<C extends Closable>(connect: () => C, makeBus: 
  * A cluster-behaviour factory whose buses are wrapped in a `PartitionableBus`, so the suite can cut
  * a node off and heal it; `cleanup` closes every bus it made.
  */
-export function partitionableBuses(makeBus: () => SyncBus): ClusterBusFactory {
+export function partitionableBuses(makeBus: () => WarpBus): ClusterBusFactory {
   const buses: PartitionableBus[] = [];
   return {
     bus: () => {

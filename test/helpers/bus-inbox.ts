@@ -9,7 +9,7 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: () => s
 
 /**
  * Collects the payloads a bus handler receives and lets a test await a count of them, instead of
- * sleeping. `handler` is what to pass to `SyncBus.subscribe`.
+ * sleeping. `handler` is what to pass to `WarpBus.subscribe`.
  */
 export class BusInbox {
   readonly received: Buffer[] = [];

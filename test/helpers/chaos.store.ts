@@ -1,4 +1,4 @@
-import type { Store, StoreWrite } from '../../lib/store/store.interface.js';
+import type { WarpStore, StoreWrite } from '../../lib/store/store.interface.js';
 import { MemoryStore } from '../../lib/store/memory.store.js';
 
 /**
@@ -6,7 +6,7 @@ import { MemoryStore } from '../../lib/store/memory.store.js';
  * for fault tests: fail the next reads or writes, hold reads at a gate until the test releases
  * them, or run hooks around each write (delay its acknowledgement, stall the process).
  */
-export class ChaosStore<T = unknown> implements Store<T> {
+export class ChaosStore<T = unknown> implements WarpStore<T> {
   failWrites = 0;
   failReads = 0;
   /** When set, each `get` waits on it after reading (the read result is fixed before the wait). */
@@ -21,7 +21,7 @@ export class ChaosStore<T = unknown> implements Store<T> {
   reads = 0;
   writes = 0;
 
-  constructor(readonly inner: Store<T> = new MemoryStore<T>()) {}
+  constructor(readonly inner: WarpStore<T> = new MemoryStore<T>()) {}
 
   async get(key: string): Promise<T | undefined> {
     this.reads++;

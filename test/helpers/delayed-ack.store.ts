@@ -1,17 +1,17 @@
-import type { Store, StoreWrite } from '../../lib/store/store.interface.js';
+import type { WarpStore, StoreWrite } from '../../lib/store/store.interface.js';
 
 /**
  * A view of a shared store whose writes commit at once but acknowledge late (a remote database's
  * network), and whose next write can be paused after committing: the windows in which peers act.
  */
-export class DelayedAckStore<T = unknown> implements Store<T> {
+export class DelayedAckStore<T = unknown> implements WarpStore<T> {
   /** ms between a write committing and its acknowledgement. */
   ackDelayMs = 0;
   /** When set, the next write commits, calls `onCommitted`, and waits for this before acknowledging. */
   ackGate?: Promise<void>;
   onCommitted?: (key: string) => void;
 
-  constructor(readonly inner: Store<T>) {}
+  constructor(readonly inner: WarpStore<T>) {}
 
   get(key: string): Promise<T | undefined> {
     return this.inner.get(key);

@@ -1,16 +1,16 @@
-import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
-import { BusError } from '../../lib/warp.errors.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
+import { BusError } from '../../lib/common/warp.errors.js';
 
 /**
  * Chaos wrapper around a real bus: `cut()` partitions this node (its publishes fail, messages for
  * it are lost, its listeners hear a disconnect) while the transport underneath keeps running for
  * the other nodes; `heal()` ends the partition.
  */
-export class PartitionableBus implements SyncBus {
+export class PartitionableBus implements WarpBus {
   private partitioned = false;
   private readonly listeners = new Set<(connected: boolean) => void>();
 
-  constructor(readonly inner: SyncBus) {
+  constructor(readonly inner: WarpBus) {
     inner.onConnectionChange((up) => {
       if (!this.partitioned) for (const listener of this.listeners) listener(up);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SyncBus } from '../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import { BusInbox, ConnectionLog } from './bus-inbox.js';
 
 /** The `id` of each line of a `CLIENT LIST` reply whose `name` passes `match`. */
@@ -38,8 +38,8 @@ export async function killConnections(admin: Redis, ids: readonly string[]): Pro
  * checks that it reports `false` then `true`, and that it receives `publisher`'s messages again.
  */
 export async function checkRecoveryFromKilledConnections(options: {
-  bus: SyncBus;
-  publisher: SyncBus;
+  bus: WarpBus;
+  publisher: WarpBus;
   admin: Redis;
   name: string;
   connections: number;

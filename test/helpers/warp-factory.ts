@@ -1,4 +1,4 @@
-import { Warp } from '../../lib/core/warp.js';
+import { Warp } from '../../lib/engine/warp.js';
 import type { WarpOptions } from '../../lib/interfaces/warp-options.interface.js';
 import type { WarpLogger } from '../../lib/interfaces/warp-logger.interface.js';
 

@@ -5,7 +5,7 @@ import { Transport } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { TransportBus, type TransportBusOptions } from '../../lib/bus/transport.bus.js';
-import { BusError } from '../../lib/warp.errors.js';
+import { BusError } from '../../lib/common/warp.errors.js';
 
 // Nest's transports log each failed attempt as an error; the assertions read the BusError instead.
 Logger.overrideLogger(false);

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
 import { TieredCache } from '../../lib/cache/tiered.cache.js';
-import { Mode } from '../../lib/core/mode.js';
+import { Mode } from '../../lib/common/mode.js';
 import { RedisLocker } from '../../lib/lock/redis.locker.js';
 import { RedisStore } from '../../lib/store/redis.store.js';
 import { redisTestRun } from '../helpers/redis-test-run.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../lib/bus/redis.bus.js';
-import { BusError } from '../../lib/warp.errors.js';
+import { BusError } from '../../lib/common/warp.errors.js';
 import { checkRecoveryFromKilledConnections, connectionIdsNamed } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
 import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
-import type { Envelope } from '../../lib/core/envelope.js';
-import { SerializationError } from '../../lib/warp.errors.js';
+import type { Envelope } from '../../lib/common/envelope.js';
+import { SerializationError } from '../../lib/common/warp.errors.js';
 import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
 import { cacheContract } from '../unit/contracts/cache.contract.js';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { RedisLockerOptions } from '../../lib/lock/redis.locker.js';
 import { RedisLocker } from '../../lib/lock/redis.locker.js';
-import { InvalidOptionsError, LockLostError, LockTimeoutError } from '../../lib/warp.errors.js';
+import { InvalidOptionsError, LockLostError, LockTimeoutError } from '../../lib/common/warp.errors.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { deleteKeysWithPrefix } from '../helpers/redis-cleanup.js';
 import { SERVICES, skipUnless, skipUnlessOnPath } from '../helpers/services.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import { DEFAULT_FENCE_TOMBSTONE_TTL } from '../../lib/store/fence.js';
 import { RedisStore } from '../../lib/store/redis.store.js';
-import { FenceRejectedError, InvalidOptionsError, SerializationError } from '../../lib/warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError, SerializationError } from '../../lib/common/warp.errors.js';
 import { commandsDuring } from '../helpers/redis-monitor.js';
 import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
 import { TieredCache } from '../../lib/cache/tiered.cache.js';
-import type { Envelope } from '../../lib/core/envelope.js';
+import type { Envelope } from '../../lib/common/envelope.js';
 import { eventually } from '../helpers/deferred.js';
 import { redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';

@@ -6,7 +6,7 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import { Redis } from 'ioredis';
 import { MemoryBus } from '../../lib/bus/memory.bus.js';
 import { isTransportBusOptions, TransportBus, type TransportBusOptions } from '../../lib/bus/transport.bus.js';
-import { BusError, InvalidOptionsError } from '../../lib/warp.errors.js';
+import { BusError, InvalidOptionsError } from '../../lib/common/warp.errors.js';
 import { BusInbox } from '../helpers/bus-inbox.js';
 import { checkRecoveryFromKilledConnections } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { FenceRejectedError, JsonCodec, type Store, type StoreWrite } from '../../../lib/index.js';
+import { FenceRejectedError, JsonCodec, type WarpStore, type StoreWrite } from '../../../lib/index.js';
 
 /** The fence a row holds: a deleted key's tombstone keeps it for 24 hours (as Warp's own stores do). */
 const ACCEPTED_FENCE = `CASE WHEN t.deleted_at IS NULL OR t.deleted_at > now() - interval '24 hours' THEN t.fence END`;
@@ -9,7 +9,7 @@ const ACCEPTED_FENCE = `CASE WHEN t.deleted_at IS NULL OR t.deleted_at > now() -
  * the same statement that would write: a row keeps the highest fence it accepted, and a delete
  * leaves a tombstone row (`value` NULL) holding its fence.
  */
-export class PgKvStore implements Store {
+export class PgKvStore implements WarpStore {
   private readonly table: string;
   private readonly tombstoneIndex: string;
   // Warp's JSON codec refuses what JSON would store as something else (NaN, Map...).

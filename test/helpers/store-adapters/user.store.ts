@@ -1,12 +1,12 @@
 import type { Repository } from 'typeorm';
-import type { Store } from '../../../lib/index.js';
+import type { WarpStore } from '../../../lib/index.js';
 import { User } from './user.entity.js';
 
 const PREFIX = 'user:';
 const idOf = (key: string): number => Number(key.slice(PREFIX.length));
 
 /** Keys look like `user:<id>`. */
-export class UserStore implements Store<User> {
+export class UserStore implements WarpStore<User> {
   constructor(private readonly users: Repository<User>) {}
 
   async get(key: string): Promise<User | undefined> {

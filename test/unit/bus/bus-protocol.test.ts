@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from '../../../lib/bus/bus-protocol.js';
-import { InvalidOptionsError, SerializationError } from '../../../lib/warp.errors.js';
+import { BusProtocol, WIRE_VERSION, type BusMessage, type DropReason } from '../../../lib/cluster/bus-protocol.js';
+import { InvalidOptionsError, SerializationError } from '../../../lib/common/warp.errors.js';
 
 const NS = 'shop';
 

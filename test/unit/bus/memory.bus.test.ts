@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import { BusError } from '../../../lib/warp.errors.js';
+import { BusError } from '../../../lib/common/warp.errors.js';
 import { BusInbox, ConnectionLog } from '../../helpers/bus-inbox.js';
 import { syncBusContract } from '../contracts/sync-bus.contract.js';
 

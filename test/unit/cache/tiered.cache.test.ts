@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { Cache } from '../../../lib/cache/cache.interface.js';
+import type { WarpCache } from '../../../lib/cache/cache.interface.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { TieredCache } from '../../../lib/cache/tiered.cache.js';
-import type { Envelope } from '../../../lib/core/envelope.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { deferred, eventually } from '../../helpers/deferred.js';
 import { cacheContract } from '../contracts/cache.contract.js';
 
@@ -44,8 +44,8 @@ class FailingWrites extends MemoryCache {
 }
 
 describe('TieredCache', () => {
-  const opened: Cache[] = [];
-  const tiered = (l1: MemoryCache, l2: Cache, backfillTtlMs?: number) => {
+  const opened: WarpCache[] = [];
+  const tiered = (l1: MemoryCache, l2: WarpCache, backfillTtlMs?: number) => {
     const cache = new TieredCache(l1, l2, { backfillTtlMs });
     opened.push(cache);
     return cache;
@@ -152,7 +152,7 @@ describe('TieredCache', () => {
 
   it('falls back to get and set for setIfAbsent when L2 has none', async () => {
     const l2 = new MemoryCache();
-    const plain: Cache = { get: (k) => l2.get(k), set: (k, e, t) => l2.set(k, e, t), delete: (k) => l2.delete(k), clear: () => l2.clear(), keys: () => l2.keys() };
+    const plain: WarpCache = { get: (k) => l2.get(k), set: (k, e, t) => l2.set(k, e, t), delete: (k) => l2.delete(k), clear: () => l2.clear(), keys: () => l2.keys() };
     const cache = tiered(new MemoryCache(), plain);
     assert.equal(await cache.setIfAbsent('k', entry('first')), true);
     assert.equal(await cache.setIfAbsent('k', entry('second')), false);

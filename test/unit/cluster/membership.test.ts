@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { BusProtocol } from '../../../lib/bus/bus-protocol.js';
+import { BusProtocol } from '../../../lib/cluster/bus-protocol.js';
 import { MemoryBus, type MemoryBusNode } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
-import type { Warp } from '../../../lib/core/warp.js';
+import { Mode } from '../../../lib/common/mode.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { eventually } from '../../helpers/deferred.js';
 import { RecordingLogger, WarpFactory } from '../../helpers/warp-factory.js';
 
@@ -165,7 +165,7 @@ describe('node identity', () => {
   });
 });
 
-/** A plain SyncBus object delegating to `bus` (so it is no MemoryBus instance). */
+/** A plain WarpBus object delegating to `bus` (so it is no MemoryBus instance). */
 function wrap(bus: MemoryBusNode) {
   return {
     get connected() {

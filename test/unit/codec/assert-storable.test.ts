@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertStorable } from '../../../lib/codec/assert-storable.js';
 import type { Codec } from '../../../lib/codec/codec.interface.js';
 import { JsonCodec } from '../../../lib/codec/json.codec.js';
-import { SerializationError } from '../../../lib/warp.errors.js';
+import { SerializationError } from '../../../lib/common/warp.errors.js';
 import { BinaryTestCodec } from '../../helpers/binary.codec.js';
 
 describe('assertStorable', () => {

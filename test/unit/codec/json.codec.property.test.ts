@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { JsonCodec } from '../../../lib/codec/json.codec.js';
-import { SerializationError } from '../../../lib/warp.errors.js';
+import { SerializationError } from '../../../lib/common/warp.errors.js';
 
 const codec = new JsonCodec();
 const RUNS = { numRuns: 500 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonCodec } from '../../../lib/codec/json.codec.js';
-import { SerializationError } from '../../../lib/warp.errors.js';
+import { SerializationError } from '../../../lib/common/warp.errors.js';
 
 describe('JsonCodec', () => {
   const codec = new JsonCodec();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import type { Cache } from '../../../lib/cache/cache.interface.js';
-import type { Envelope } from '../../../lib/core/envelope.js';
+import type { WarpCache } from '../../../lib/cache/cache.interface.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
 import { eventually } from '../../helpers/deferred.js';
 
 /** Options of a contract run. */
@@ -36,7 +36,7 @@ const NESTED = {
 };
 
 /**
- * The `Cache` contract: every backend (memory, Redis, tiered...) must pass it. `make` returns a
+ * The `WarpCache` contract: every backend (memory, Redis, tiered...) must pass it. `make` returns a
  * fresh, empty cache for each test (a new instance, or a new prefix on a shared backend); the
  * suite clears and closes it after the test. Optional methods (`peek`, `evictLocal`,
  * `clearLocal`, `setIfAbsent`, `getWithTtl`, `size`) are checked only when the backend has them.
@@ -44,9 +44,9 @@ const NESTED = {
  * @example
  * cacheContract('MemoryCache', () => new MemoryCache());
  */
-export function cacheContract(name: string, make: () => Promise<Cache> | Cache, opts: CacheContractOptions = {}): void {
+export function cacheContract(name: string, make: () => Promise<WarpCache> | WarpCache, opts: CacheContractOptions = {}): void {
   describe(`${name} (Cache contract)`, { skip: opts.skip }, () => {
-    let cache: Cache;
+    let cache: WarpCache;
 
     beforeEach(async () => {
       cache = await make();

@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { SyncBus } from '../../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../../lib/bus/bus.interface.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
-import type { Warp } from '../../../lib/core/warp.js';
+import { Mode } from '../../../lib/common/mode.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { QuorumNotReachedError } from '../../../lib/warp.errors.js';
+import { QuorumNotReachedError } from '../../../lib/common/warp.errors.js';
 import { eventually } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 /** How a suite gets one node's bus; `cut`/`heal` simulate a transport drop when the bus can. */
 export interface ClusterBusFactory {
-  bus(): SyncBus | Promise<SyncBus>;
-  cut?(bus: SyncBus): void | Promise<void>;
-  heal?(bus: SyncBus): void | Promise<void>;
+  bus(): WarpBus | Promise<WarpBus>;
+  cut?(bus: WarpBus): void | Promise<void>;
+  heal?(bus: WarpBus): void | Promise<void>;
   cleanup?(): Promise<void>;
 }
 
 const HEARTBEAT = 50;
 
 /** Records the kinds of the protocol messages a node's bus delivers on the cluster channel, until `stop()`. */
-async function recordKinds(bus: SyncBus, namespace: string): Promise<{ kinds: string[]; stop(): Promise<void> }> {
+async function recordKinds(bus: WarpBus, namespace: string): Promise<{ kinds: string[]; stop(): Promise<void> }> {
   const kinds: string[] = [];
   const stop = await bus.subscribe(`warp.${namespace}.sync`, (payload) => {
     kinds.push((JSON.parse(Buffer.from(payload).toString()) as { kind: string }).kind);
@@ -48,7 +48,7 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
       const store = new MemoryStore();
       const locks = new MemoryLocker();
       const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
-      const nodes: Array<{ warp: Warp; bus: SyncBus; cache: MemoryCache }> = [];
+      const nodes: Array<{ warp: Warp; bus: WarpBus; cache: MemoryCache }> = [];
       for (let i = 0; i < size; i++) {
         const bus = await factory.bus();
         const cache = new MemoryCache();

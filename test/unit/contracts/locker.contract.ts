@@ -3,13 +3,13 @@ import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { LockHandle, Locker } from '../../../lib/lock/locker.interface.js';
+import type { LockHandle, WarpLocker } from '../../../lib/lock/locker.interface.js';
 import {
   InvalidKeyError,
   LockLostError,
   LockTimeoutError,
   WarpError,
-} from '../../../lib/warp.errors.js';
+} from '../../../lib/common/warp.errors.js';
 
 /** Generous wait for acquisitions that must succeed: a failing backend fails the test, a slow one does not. */
 const PATIENT = { ttl: 10_000, waitTimeout: 10_000 };
@@ -61,7 +61,7 @@ export async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * The behaviour every `Locker` backend keeps (`MemoryLocker`, `RedisLocker`, user backends).
+ * The behaviour every `WarpLocker` backend keeps (`MemoryLocker`, `RedisLocker`, user backends).
  *
  * `makeLocker` must return a fresh, open locker each time. Each test uses its own random lock
  * names and closes what it creates. Contention between lockers (processes) is a property of
@@ -75,11 +75,11 @@ export async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
  */
 export function lockerContract(
   name: string,
-  makeLocker: () => Promise<Locker> | Locker,
+  makeLocker: () => Promise<WarpLocker> | WarpLocker,
   opts: { skip?: string | false } = {},
 ): void {
-  describe(`${name} (Locker contract)`, { skip: opts.skip ?? false }, () => {
-    let locker: Locker;
+  describe(`${name} (WarpLocker contract)`, { skip: opts.skip ?? false }, () => {
+    let locker: WarpLocker;
     const lockName = (): string => `contract:${randomUUID()}`;
 
     beforeEach(async () => {

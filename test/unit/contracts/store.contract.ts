@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
-import type { Store } from '../../../lib/store/store.interface.js';
-import { FenceRejectedError } from '../../../lib/warp.errors.js';
+import type { WarpStore } from '../../../lib/store/store.interface.js';
+import { FenceRejectedError } from '../../../lib/common/warp.errors.js';
 
 /** Options of a contract run. */
 export interface StoreContractOptions {
@@ -35,7 +35,7 @@ const NESTED = {
 };
 
 /**
- * The `Store` contract: every store (memory, Redis, a user's adapter over their database) must
+ * The `WarpStore` contract: every store (memory, Redis, a user's adapter over their database) must
  * pass it. `make` returns a fresh, empty store for each test (a new instance, or a new prefix or
  * table on a shared backend). Optional methods (`delete`, `keys`, `getMany`) are checked only when
  * the store has them; the fencing rules only with `fencing: true`.
@@ -43,9 +43,9 @@ const NESTED = {
  * @example
  * storeContract('MemoryStore', () => new MemoryStore());
  */
-export function storeContract(name: string, make: () => Promise<Store> | Store, opts: StoreContractOptions = {}): void {
+export function storeContract(name: string, make: () => Promise<WarpStore> | WarpStore, opts: StoreContractOptions = {}): void {
   describe(`${name} (Store contract)`, { skip: opts.skip }, () => {
-    let store: Store;
+    let store: WarpStore;
 
     beforeEach(async () => {
       store = await make();

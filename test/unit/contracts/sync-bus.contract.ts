@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import type { SyncBus } from '../../../lib/bus/sync-bus.interface.js';
+import type { WarpBus } from '../../../lib/bus/bus.interface.js';
 import { BusInbox } from '../../helpers/bus-inbox.js';
 import { eventually } from '../../helpers/deferred.js';
 
 /** Two nodes on the same bus backend, and what closes everything `makePair` opened. */
 export interface SyncBusPair {
-  a: SyncBus;
-  b: SyncBus;
+  a: WarpBus;
+  b: WarpBus;
   cleanup(): Promise<void>;
 }
 
@@ -18,11 +18,11 @@ function liveResources(): string[] {
 }
 
 /**
- * The behaviour every `SyncBus` backend keeps, checked with two nodes `a` and `b`. Channels are
+ * The behaviour every `WarpBus` backend keeps, checked with two nodes `a` and `b`. Channels are
  * unique per test, so suites can share a real broker with other suites running concurrently.
  */
 export function syncBusContract(name: string, makePair: () => Promise<SyncBusPair>, opts: { skip?: string | false } = {}): void {
-  describe(`SyncBus contract: ${name}`, { skip: opts.skip }, () => {
+  describe(`WarpBus contract: ${name}`, { skip: opts.skip }, () => {
     let pair: SyncBusPair | undefined;
     const channel = (label: string) => `warp.contract-${randomUUID().slice(0, 8)}.${label}`;
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { assertKey } from '../../../lib/core/keys.js';
+import { assertKey } from '../../../lib/common/keys.js';
 import { MAX_TTL_MS } from '../../../lib/common/limits.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { KeyRegistry } from '../../../lib/core/registry.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { KeyRegistry } from '../../../lib/common/registry.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidKeyError, InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidKeyError, InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 const factory = new WarpFactory();

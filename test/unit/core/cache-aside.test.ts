@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
-import type { Warp } from '../../../lib/core/warp.js';
+import { Mode } from '../../../lib/common/mode.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 import type { KeyRegistration } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import type { Store } from '../../../lib/store/store.interface.js';
+import type { WarpStore } from '../../../lib/store/store.interface.js';
 import { deferred, eventually } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
@@ -34,7 +34,7 @@ class CountingStore extends MemoryStore {
   }
 }
 
-async function pair(keys: KeyRegistration[], store: Store = new CountingStore()) {
+async function pair(keys: KeyRegistration[], store: WarpStore = new CountingStore()) {
   const bus = new MemoryBus();
   const caches = [new MemoryCache(), new MemoryCache()];
   const nodes: Warp[] = [];

@@ -1,7 +1,7 @@
 import { MemoryBus, type MemoryBusNode } from '../../../lib/bus/memory.bus.js';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Mode } from '../../../lib/core/mode.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import { eventually } from '../../helpers/deferred.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { LastKnownValues } from '../../../lib/core/fail-safe.js';
-import { Mode } from '../../../lib/core/mode.js';
+import { LastKnownValues } from '../../../lib/engine/fail-safe.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { PrometheusWarpMetrics } from '../../../lib/metrics/prometheus.metrics.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
 import { metricValue } from '../../helpers/prometheus-text.js';

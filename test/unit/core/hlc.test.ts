@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HybridLogicalClock, LOGICAL_TICKS_PER_MS } from '../../../lib/core/hlc.js';
+import { HybridLogicalClock, LOGICAL_TICKS_PER_MS } from '../../../lib/common/hlc.js';
 
 describe('HybridLogicalClock', () => {
   it('issues strictly increasing timestamps even when the wall clock stands still', () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BusProtocol } from '../../../lib/bus/bus-protocol.js';
+import { BusProtocol } from '../../../lib/cluster/bus-protocol.js';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { Warp } from '../../../lib/core/warp.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { Warp } from '../../../lib/engine/warp.js';
 import { compileKeyTemplate } from '../../../lib/decorators/key-template.js';
 import { NOOP_METRICS, type WarpMetrics } from '../../../lib/metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { WarpError } from '../../../lib/warp.errors.js';
+import { WarpError } from '../../../lib/common/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
 import { RecordingLogger, WarpFactory } from '../../helpers/warp-factory.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWeakerMode, Mode } from '../../../lib/core/mode.js';
-import { KeyRegistry } from '../../../lib/core/registry.js';
+import { isWeakerMode, Mode } from '../../../lib/common/mode.js';
+import { KeyRegistry } from '../../../lib/common/registry.js';
 
 describe('mode strength (what a decorator may not lower)', () => {
   it('orders StrongLocal < EventualDistributed < StrongDistributed', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeyRegistry } from '../../../lib/core/registry.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { InvalidKeyError, InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { KeyRegistry } from '../../../lib/common/registry.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { InvalidKeyError, InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 
 describe('KeyRegistry', () => {
   it('prefers an exact key over any pattern', () => {

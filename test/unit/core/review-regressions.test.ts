@@ -4,11 +4,11 @@ import { afterEach, describe, it } from 'node:test';
 import Keyv from 'keyv';
 import { Redis } from 'ioredis';
 import { RedisLocker } from '../../../lib/lock/redis.locker.js';
-import { LockTimeoutError } from '../../../lib/warp.errors.js';
+import { LockTimeoutError } from '../../../lib/common/warp.errors.js';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import type { Cache } from '../../../lib/cache/cache.interface.js';
-import type { Envelope } from '../../../lib/core/envelope.js';
-import { Mode } from '../../../lib/core/mode.js';
+import type { WarpCache } from '../../../lib/cache/cache.interface.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { WarpKeyvStore } from '../../../lib/keyv/warp-keyv.store.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { WatchSubscription } from '../../../lib/watch/watch-subscription.js';
@@ -66,7 +66,7 @@ describe('fail-safe never serves a value that was invalidated', () => {
     const gate = deferred();
     let first = true;
     let l2: Envelope | undefined = { value: 'v1', ts: 5 * 1024, origin: 'x' };
-    const cache: Cache = {
+    const cache: WarpCache = {
       peek: () => undefined,
       get: async () => {
         if (!first) return l2;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SharedTierGuard } from '../../../lib/core/shared-tier-guard.js';
+import { SharedTierGuard } from '../../../lib/engine/shared-tier-guard.js';
 import { eventually } from '../../helpers/deferred.js';
 import { RecordingLogger } from '../../helpers/warp-factory.js';
 

@@ -7,11 +7,11 @@ import { TransportBus } from '../../../lib/bus/transport.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { RedisCache } from '../../../lib/cache/redis.cache.js';
 import { TieredCache } from '../../../lib/cache/tiered.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { describeStartup } from '../../../lib/core/startup-summary.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { describeStartup } from '../../../lib/engine/startup-summary.js';
 import { RedisLocker } from '../../../lib/lock/redis.locker.js';
 import { RedisStore } from '../../../lib/store/redis.store.js';
-import { Warp } from '../../../lib/core/warp.js';
+import { Warp } from '../../../lib/engine/warp.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { RecordingLogger } from '../../helpers/warp-factory.js';
 

@@ -3,15 +3,15 @@ import { describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { MAX_TTL_MS } from '../../../lib/common/limits.js';
-import { Mode } from '../../../lib/core/mode.js';
-import { Warp } from '../../../lib/core/warp.js';
-import { resolveWarpOptions, WARP_OPTION_CHECKS } from '../../../lib/core/warp-options.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { Warp } from '../../../lib/engine/warp.js';
+import { resolveWarpOptions, WARP_OPTION_CHECKS } from '../../../lib/engine/warp-options.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { MergeEngine } from '../../../lib/merge/merge.engine.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 
 /** Asserts `options` fail with InvalidOptionsError whose message matches every pattern. */
 function rejects(options: unknown, ...patterns: RegExp[]): void {
@@ -50,14 +50,14 @@ describe('Warp options: unknown names', () => {
 
 describe('Warp options: shapes', () => {
   it('refuses a cache that is not one, at construction instead of at the first set', () => {
-    rejects({ cache: { host: '127.0.0.1', port: 6379 } }, /"cache": expected a Cache/, /get, set, delete, clear, keys/, /got an object \{ host, port \}/);
+    rejects({ cache: { host: '127.0.0.1', port: 6379 } }, /"cache": expected a WarpCache/, /get, set, delete, clear, keys/, /got an object \{ host, port \}/);
     assert.throws(() => new Warp({ cache: { get() {}, set() {} } as never }), /"cache".*delete, clear, keys missing/);
   });
 
   it('refuses a store, bus, locker, merge engine, logger or metrics sink without their methods', () => {
-    rejects({ store: { get() {} } }, /"store": expected a Store/, /set missing/);
-    rejects({ bus: { host: 'localhost', port: 6379 } }, /"bus": expected a SyncBus/, /connect, publish, subscribe, onConnectionChange, close/);
-    rejects({ locks: { acquire() {} } }, /"locks": expected a Locker/, /close missing/);
+    rejects({ store: { get() {} } }, /"store": expected a WarpStore/, /set missing/);
+    rejects({ bus: { host: 'localhost', port: 6379 } }, /"bus": expected a WarpBus/, /connect, publish, subscribe, onConnectionChange, close/);
+    rejects({ locks: { acquire() {} } }, /"locks": expected a WarpLocker/, /close missing/);
     rejects({ merge: (a: number, b: number) => a + b }, /"merge": expected a MergeEngine/, /got a function/);
     rejects({ logger: { info() {} } }, /"logger": expected a logger \(an object with log, warn, error methods/, /got an object \{ info \}$/);
     rejects({ logger: { log() {} } }, /"logger"/, /warn, error missing/);

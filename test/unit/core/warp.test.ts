@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { Mode } from '../../../lib/core/mode.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import {
@@ -10,7 +10,7 @@ import {
   StoreError,
   UnregisteredKeyError,
   WarpClosedError,
-} from '../../../lib/warp.errors.js';
+} from '../../../lib/common/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
 import { deferred } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';

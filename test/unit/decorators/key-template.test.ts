@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileKeyTemplate } from '../../../lib/decorators/key-template.js';
-import { InvalidKeyError } from '../../../lib/warp.errors.js';
+import { InvalidKeyError } from '../../../lib/common/warp.errors.js';
 
 describe('key templates', () => {
   it('fills argument indexes and derives the registration pattern', () => {

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import Keyv from 'keyv';
 import { WarpKeyvStore } from '../../../lib/keyv/warp-keyv.store.js';
-import type { Store, StoreWrite } from '../../../lib/store/store.interface.js';
+import type { WarpStore, StoreWrite } from '../../../lib/store/store.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 /** A MemoryStore that records the write options Warp passes. */
-class RecordingStore extends MemoryStore<unknown> implements Store<unknown> {
+class RecordingStore extends MemoryStore<unknown> implements WarpStore<unknown> {
   readonly writes: Array<{ key: string; write?: StoreWrite }> = [];
   override set(key: string, value: unknown, write?: StoreWrite): Promise<void> {
     this.writes.push({ key, write });

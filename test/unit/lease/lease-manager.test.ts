@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
-import { Mode } from '../../../lib/core/mode.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
-import { InvalidOptionsError, LeaseNotFoundError, UnregisteredKeyError, WarpClosedError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError, LeaseNotFoundError, UnregisteredKeyError, WarpClosedError } from '../../../lib/common/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
 import { deferred, eventually } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_LOCK_OPTIONS, resolveLockOptions } from '../../../lib/lock/lock-options.js';
 import type { LockOptions } from '../../../lib/lock/locker.interface.js';
-import { InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 
 describe('resolveLockOptions', () => {
   it('defaults to a 10 s ttl and a 5 s wait', () => {

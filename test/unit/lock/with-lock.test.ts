@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { LockHandle, Locker } from '../../../lib/lock/locker.interface.js';
+import type { LockHandle, WarpLocker } from '../../../lib/lock/locker.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { withLock } from '../../../lib/lock/with-lock.js';
-import { LockLostError, LockTimeoutError, WarpError } from '../../../lib/warp.errors.js';
+import { LockLostError, LockTimeoutError, WarpError } from '../../../lib/common/warp.errors.js';
 
 describe('withLock', () => {
   let locker: MemoryLocker;
@@ -86,7 +86,7 @@ describe('withLock', () => {
 
   it('passes resolved default options to the locker', async () => {
     const seen: unknown[] = [];
-    const spy: Locker = {
+    const spy: WarpLocker = {
       acquire: (name, options) => {
         seen.push(options);
         return locker.acquire(name, options);
@@ -98,7 +98,7 @@ describe('withLock', () => {
   });
 
   it('returns the result when only an unrelated release failure happens', async () => {
-    const flaky: Locker = {
+    const flaky: WarpLocker = {
       acquire: async (name, options) => {
         const handle = await locker.acquire(name, options);
         return {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { DEFAULT_FENCE_TOMBSTONE_TTL, toFence } from '../../../lib/store/fence.js';
 import { FenceLedger } from '../../../lib/store/fence-ledger.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { FenceRejectedError, InvalidOptionsError } from '../../../lib/warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 
 describe('MemoryStore fencing', () => {
   beforeEach(() => mock.timers.enable({ apis: ['Date'], now: 1_000_000 }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { FenceRejectedError } from '../../../lib/warp.errors.js';
+import { FenceRejectedError } from '../../../lib/common/warp.errors.js';
 
 describe('MemoryStore expiry (StoreWrite.ttl)', () => {
   it('drops a value written with a ttl once it elapsed, from get, getMany, keys and size', async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import { Mode } from '../../../lib/core/mode.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { PrometheusWarpMetrics } from '../../../lib/metrics/prometheus.metrics.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { digest, type MismatchEvent } from '../../../lib/validator/validator.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { LOGICAL_TICKS_PER_MS } from '../../../lib/core/hlc.js';
-import { Mode } from '../../../lib/core/mode.js';
+import { LOGICAL_TICKS_PER_MS } from '../../../lib/common/hlc.js';
+import { Mode } from '../../../lib/common/mode.js';
 import { VersionedCache } from '../../../lib/versioned/versioned-cache.js';
-import { InvalidOptionsError, StoreError, UnregisteredKeyError } from '../../../lib/warp.errors.js';
+import { InvalidOptionsError, StoreError, UnregisteredKeyError } from '../../../lib/common/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 

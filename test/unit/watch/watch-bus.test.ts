@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { firstValueFrom, from, take, toArray } from 'rxjs';
-import type { BusMessage } from '../../../lib/bus/bus-protocol.js';
+import type { BusMessage } from '../../../lib/cluster/bus-protocol.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
-import type { Cluster } from '../../../lib/core/cluster.js';
+import type { Cluster } from '../../../lib/cluster/cluster.js';
 import { WatchBus } from '../../../lib/watch/watch-bus.js';
-import { InvalidKeyError, InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../../../lib/warp.errors.js';
+import { InvalidKeyError, InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../../../lib/common/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);

@@ -1,10 +1,10 @@
 import type { LockHandle } from '../lock/locker.interface.js';
-import { FenceRejectedError, InvalidOptionsError, LockLostError, QuorumNotReachedError, SerializationError, StoreError, WarpError } from '../warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError, LockLostError, QuorumNotReachedError, SerializationError, StoreError, WarpError } from '../common/warp.errors.js';
 import { messageOf, type EngineContext } from './engine-context.js';
-import type { Envelope } from './envelope.js';
-import { KeyedMutex } from './keyed-mutex.js';
-import { Mode } from './mode.js';
-import type { Registration } from './registry.js';
+import type { Envelope } from '../common/envelope.js';
+import { KeyedMutex } from '../common/keyed-mutex.js';
+import { Mode } from '../common/mode.js';
+import type { Registration } from '../common/registry.js';
 import { assertStorable } from '../codec/assert-storable.js';
 import { toFence } from '../store/fence.js';
 import { WritesInFlight } from './write-guards.js';

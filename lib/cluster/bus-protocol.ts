@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InvalidOptionsError, SerializationError } from '../warp.errors.js';
+import { InvalidOptionsError, SerializationError } from '../common/warp.errors.js';
 
 /**
  * Version of the wire format this build writes. Readers accept any integer version >= 2 and ignore
@@ -130,7 +130,7 @@ function hasSignatureHeader(payload: Uint8Array): boolean {
 }
 
 /**
- * Warp's wire protocol over a `SyncBus`: encodes cluster messages as JSON stamped with the wire
+ * Warp's wire protocol over a `WarpBus`: encodes cluster messages as JSON stamped with the wire
  * version, namespace, sender and a per-sender sequence number, optionally signed with
  * HMAC-SHA256; decodes incoming payloads without trusting them (size limit before parsing,
  * strict shape checks, no prototype pollution) and counts what it drops.

@@ -1,16 +1,18 @@
 import { OutageLog } from '../common/outage-log.js';
-import type { SyncBus } from '../bus/sync-bus.interface.js';
-import type { BusMessage, BusProtocol } from '../bus/bus-protocol.js';
-import { AckReplies } from '../cluster/ack-replies.js';
-import { EventualInvalidations, MAX_KEYS_PER_MESSAGE } from '../cluster/eventual-invalidations.js';
-import { PeerTable, memberId } from '../cluster/peer-table.js';
-import { PendingKeys } from '../cluster/pending-keys.js';
-import { ReadLease } from '../cluster/read-lease.js';
-import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from '../cluster/strong-writes.js';
+import type { WarpBus } from '../bus/bus.interface.js';
+import { AckReplies } from './ack-replies.js';
+import type { BusMessage, BusProtocol } from './bus-protocol.js';
+import type { ClusterChannel } from './cluster-channel.js';
+import { EventualInvalidations } from './eventual-invalidations.js';
+import { isTtl, isWriteId, MessageKind, stringArray } from './messages.js';
+import { PeerTable, memberId } from './peer-table.js';
+import { PendingKeys } from './pending-keys.js';
+import { ReadLease } from './read-lease.js';
+import { LEASE_CLOCK_MARGIN, StrongWrites, type PreparedWrite } from './strong-writes.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { WarpClosedError } from '../warp.errors.js';
-import type { HybridLogicalClock } from './hlc.js';
+import { WarpClosedError } from '../common/warp.errors.js';
+import type { HybridLogicalClock } from '../common/hlc.js';
 
 /** A peer silent for this many heartbeat intervals is not live: its read lease has run out by then. */
 const MISSED_HEARTBEATS = 3;
@@ -26,22 +28,8 @@ const MIN_FRESHNESS_MS = 30_000;
 /** The cluster channel's name (`protocol.channel(CHANNEL_NAME)`); writers' reply channels hang below it. */
 const CHANNEL_NAME = 'sync';
 
-/** Message kinds of Warp's cluster protocol (one channel, multiplexed by kind). */
-export const MessageKind = {
-  Heartbeat: 'hb',
-  Bye: 'bye',
-  Invalidate: 'inv',
-  /** StrongDistributed: evict, mark pending, acknowledge. */
-  Prepare: 'prep',
-  Commit: 'commit',
-  Abort: 'abort',
-  Ack: 'ack',
-  /** "You may have missed invalidations from me": peers drop distributed keys from their local tier. */
-  Reset: 'reset',
-} as const;
-
 export interface ClusterOptions {
-  bus: SyncBus;
+  bus: WarpBus;
   protocol: BusProtocol;
   nodeId: string;
   clock: HybridLogicalClock;
@@ -75,11 +63,11 @@ export interface ClusterListener {
 }
 
 /**
- * Warp's cluster protocol over a `SyncBus` (docs/consistency.md): membership by heartbeats with
+ * Warp's cluster protocol over a `WarpBus` (docs/consistency.md): membership by heartbeats with
  * replay protection, this node's read lease, coalesced eventual invalidations, and both sides of
  * the StrongDistributed prepare/commit protocol.
  */
-export class Cluster {
+export class Cluster implements ClusterChannel {
   private readonly handlers = new Map<string, (message: BusMessage) => void>();
   private readonly channel: string;
   private readonly peers: PeerTable;
@@ -507,16 +495,4 @@ export class Cluster {
   }
 }
 
-function stringArray(value: unknown): string[] | undefined {
-  if (!Array.isArray(value) || value.length > MAX_KEYS_PER_MESSAGE) return undefined;
-  for (const item of value) if (typeof item !== 'string') return undefined;
-  return value as string[];
-}
-
-function isWriteId(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) > 0;
-}
-
-function isTtl(value: unknown): value is number {
-  return typeof value === 'number' && value > 0 && value <= 2_147_483_647;
-}
+export { MessageKind } from './messages.js';

@@ -1,38 +1,38 @@
-import type { SyncBus } from '../bus/sync-bus.interface.js';
-import type { Cache } from '../cache/cache.interface.js';
+import type { WarpBus } from '../bus/bus.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
 import type { Codec } from '../codec/codec.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
-import type { Locker } from '../lock/locker.interface.js';
+import type { WarpLocker } from '../lock/locker.interface.js';
 import type { MergeEngine } from '../merge/merge.engine.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import type { Store } from '../store/store.interface.js';
-import type { PortShape } from './option-checks.js';
+import type { WarpStore } from '../store/store.interface.js';
+import type { PortShape } from '../common/option-checks.js';
 
 // What the options check of each port looks for. The method names are typed against the
 // interfaces, so a renamed method fails to compile here instead of drifting.
 
-export const CACHE_SHAPE: PortShape<Cache> = {
-  what: 'a Cache',
+export const CACHE_SHAPE: PortShape<WarpCache> = {
+  what: 'a WarpCache',
   methods: ['get', 'set', 'delete', 'clear', 'keys'],
   optional: ['peek', 'evictLocal', 'clearLocal', 'setIfAbsent', 'getWithTtl', 'close'],
   example: 'new MemoryCache(), or new TieredCache(new MemoryCache(), new RedisCache(redis)) for Redis',
 };
 
-export const STORE_SHAPE: PortShape<Store> = {
-  what: 'a Store',
+export const STORE_SHAPE: PortShape<WarpStore> = {
+  what: 'a WarpStore',
   methods: ['get', 'set'],
   optional: ['delete', 'keys', 'getMany'],
   example: 'new MemoryStore(), new RedisStore(redis), or an adapter over your database (docs/store.md)',
 };
 
-export const BUS_SHAPE: PortShape<SyncBus> = {
-  what: 'a SyncBus',
+export const BUS_SHAPE: PortShape<WarpBus> = {
+  what: 'a WarpBus',
   methods: ['connect', 'publish', 'subscribe', 'onConnectionChange', 'close'],
   example: 'new RedisBus(redis) or new TransportBus({ transport: Transport.NATS, options: { servers } })',
 };
 
-export const LOCKER_SHAPE: PortShape<Locker> = {
-  what: 'a Locker',
+export const LOCKER_SHAPE: PortShape<WarpLocker> = {
+  what: 'a WarpLocker',
   methods: ['acquire', 'close'],
   example: 'new RedisLocker(redis)',
 };

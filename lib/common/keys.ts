@@ -1,5 +1,5 @@
-import { describeValue } from '../common/describe-value.js';
-import { InvalidKeyError } from '../warp.errors.js';
+import { describeValue } from './describe-value.js';
+import { InvalidKeyError } from './warp.errors.js';
 
 /** Longest key or pattern, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

@@ -1,10 +1,10 @@
 import type { LockHandle } from '../lock/locker.interface.js';
-import { LockTimeoutError, SerializationError, StoreError } from '../warp.errors.js';
+import { LockTimeoutError, SerializationError, StoreError } from '../common/warp.errors.js';
 import { mayUseTiers, messageOf, type EngineContext } from './engine-context.js';
-import type { Envelope } from './envelope.js';
-import { Mode } from './mode.js';
-import type { Registration } from './registry.js';
-import type { Flight } from './singleflight.js';
+import type { Envelope } from '../common/envelope.js';
+import { Mode } from '../common/mode.js';
+import type { Registration } from '../common/registry.js';
+import type { Flight } from '../common/singleflight.js';
 import { assertStorable } from '../codec/assert-storable.js';
 
 /** Options of one `getOrSet` call. */
@@ -64,7 +64,7 @@ export class ReadPath {
     return hit.value;
   }
 
-  /** Hits from the tiers; every miss loaded by one `Store.getMany` call when the store has it. */
+  /** Hits from the tiers; every miss loaded by one `WarpStore.getMany` call when the store has it. */
   async getMany<T>(keys: readonly string[], registrations: readonly Registration[]): Promise<(T | undefined)[]> {
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];

@@ -1,6 +1,6 @@
 import { TransportBus } from '../bus/transport.bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from '../bus/transport-bus-options.js';
-import { describeDefaultLocker } from '../lock/default-locker.js';
+import { describeDefaultLocker } from './default-locker.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import type { Warp } from './warp.js';
 

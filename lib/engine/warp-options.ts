@@ -1,6 +1,6 @@
 import type { KeyRegistration, WarpOptions } from '../interfaces/warp-options.interface.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import { Mode } from './mode.js';
+import { InvalidOptionsError } from '../common/warp.errors.js';
+import { Mode } from '../common/mode.js';
 import {
   checkFields,
   fail,
@@ -15,7 +15,7 @@ import {
   text,
   ttl,
   type OptionCheck,
-} from './option-checks.js';
+} from '../common/option-checks.js';
 import { BUS_SHAPE, CACHE_SHAPE, CODEC_SHAPE, LOCKER_SHAPE, LOGGER_SHAPE, MERGE_SHAPE, METRICS_SHAPE, STORE_SHAPE } from './port-shapes.js';
 
 /** Defaults shared by `new Warp()`, `WarpModule.forRoot()` and `forRootAsync()`. */

@@ -1,9 +1,14 @@
-import { describeValue } from '../common/describe-value.js';
-import { InvalidKeyError, InvalidOptionsError } from '../warp.errors.js';
-import type { MergeFn } from '../merge/merge.engine.js';
+import { describeValue } from './describe-value.js';
+import { InvalidKeyError, InvalidOptionsError } from './warp.errors.js';
 import { assertKey } from './keys.js';
-import { isTtl, TTL_EXPECTED } from '../common/limits.js';
+import { isTtl, TTL_EXPECTED } from './limits.js';
 import { isMode, Mode } from './mode.js';
+
+/**
+ * Combines the current value of a key with an incoming one, e.g. a counter `(a, b) => a + b`.
+ * May be async. Receives plain values, never envelopes.
+ */
+export type MergeFn<T = any> = (current: T, incoming: T) => T | Promise<T>;
 
 /** What a key's registration gives it. */
 export interface Registration {

@@ -1,6 +1,6 @@
-import { describeValue } from '../common/describe-value.js';
-import { InvalidOptionsError } from '../warp.errors.js';
-import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from '../common/limits.js';
+import { describeValue } from './describe-value.js';
+import { InvalidOptionsError } from './warp.errors.js';
+import { isTtl, MAX_TIMER_MS, TTL_EXPECTED } from './limits.js';
 
 /**
  * Checks one option's value, given its path (`keys[2].mode`, `failSafe.grace`) for the message.
@@ -18,7 +18,7 @@ export type OptionChecks = Readonly<Record<string, OptionCheck>>;
  * interfaces do not exist at runtime), and an example of a valid value for the message.
  */
 export interface PortShape<T = unknown> {
-  /** What the value must be, e.g. `'a Cache'`. */
+  /** What the value must be, e.g. `'a WarpCache'`. */
   readonly what: string;
   readonly methods: ReadonlyArray<keyof T & string>;
   /** Optional methods: when present, they must be functions too. */

@@ -1,7 +1,7 @@
-import type { Cache } from '../cache/cache.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
-import type { Envelope } from './envelope.js';
-import type { SingleFlight } from './singleflight.js';
+import type { Envelope } from '../common/envelope.js';
+import type { SingleFlight } from '../common/singleflight.js';
 import { RecentSharedWrites } from './write-guards.js';
 import { withTimeout } from '../common/deadline.js';
 import { SharedTierGuard } from './shared-tier-guard.js';
@@ -18,7 +18,7 @@ export class Tiers {
   private readonly guard: SharedTierGuard;
 
   constructor(
-    readonly cache: Cache,
+    readonly cache: WarpCache,
     /** Whether `cache.get` can find what `cache.peek` cannot (a shared tier behind the local one). */
     readonly shared: boolean,
     private readonly flights: readonly SingleFlight[],
@@ -71,7 +71,7 @@ export class Tiers {
   async put(key: string, entry: Envelope, ttl: number, trackShared: boolean): Promise<void> {
     if (!this.shared) {
       // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
-      const local = this.cache as Cache & { put?(key: string, entry: Envelope, ttl: number): void };
+      const local = this.cache as WarpCache & { put?(key: string, entry: Envelope, ttl: number): void };
       if (local.put !== undefined) return local.put(key, entry, ttl);
     }
     if (!this.shared) {

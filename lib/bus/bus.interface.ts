@@ -1,12 +1,12 @@
 /**
  * The transport under Warp's cluster protocol: fire-and-forget pub/sub of byte payloads on named
  * channels. Warp's protocol (versioning, namespace, origin, sequence, HMAC, acks) lives above it
- * in `bus/bus-protocol.ts`, so a backend only moves bytes. Implementations: `MemoryBus`
+ * in `cluster/bus-protocol.ts`, so a backend only moves bytes. Implementations: `MemoryBus`
  * (in-process; one instance shared by several modules makes a cluster) and `TransportBus`
  * (Nest microservice transports: Redis, NATS, MQTT). Every backend passes
  * `test/unit/contracts/sync-bus.contract.ts`.
  */
-export interface SyncBus {
+export interface WarpBus {
   /** Opens connections; resolves when subscriptions can be made. Idempotent. */
   connect(): Promise<void>;
   /** Publishes one payload. Delivery is at-most-once; order is kept per publisher and channel. */
@@ -33,5 +33,5 @@ export interface SyncBus {
   listenerCount?(channel: string): number;
 }
 
-/** DI token for the bus; `@Inject(SyncBus)` or `@InjectWarpBus()`. */
-export const SyncBus = Symbol('WarpSyncBus');
+/** DI token for the bus; `@Inject(WarpBus)` or `@InjectWarpBus()`. */
+export const WarpBus = Symbol('WarpBus');

@@ -1,46 +1,37 @@
-import { randomUUID } from 'node:crypto';
-import { BusProtocol } from '../bus/bus-protocol.js';
-import { MemoryBus } from '../bus/memory.bus.js';
-import type { SyncBus } from '../bus/sync-bus.interface.js';
-import type { Cache } from '../cache/cache.interface.js';
-import { MemoryCache } from '../cache/memory.cache.js';
-import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
-import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
-import type { WarpOptions } from '../interfaces/warp-options.interface.js';
-import type { LockHandle, Locker, LockOptions } from '../lock/locker.interface.js';
-import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
-import { withLock } from '../lock/with-lock.js';
-import { assertClusterWideLocks, defaultLocker } from '../lock/default-locker.js';
-import { LeaseManager, type Lease } from '../lease/lease-manager.js';
-import { VersionedCache, type Versioned } from '../versioned/versioned-cache.js';
-import { WatchBus, type WatchOptions } from '../watch/watch-bus.js';
-import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription.js';
-import { MergeEngine } from '../merge/merge.engine.js';
-import { NOOP_METRICS, type WarpMetrics } from '../metrics/warp-metrics.interface.js';
-import { MemoryStore } from '../store/memory.store.js';
-import type { Store } from '../store/store.interface.js';
-import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../warp.errors.js';
-import { Cluster } from './cluster.js';
-import type { EngineContext } from './engine-context.js';
-import { HybridLogicalClock } from './hlc.js';
-import { assertKey } from './keys.js';
-import { isTtl, TTL_EXPECTED } from '../common/limits.js';
-import { Mode } from './mode.js';
-import { ReadPath, type GetOrSetOptions } from './read-path.js';
-import { KeyRegistry, type RegisterOptions, type Registration } from './registry.js';
-import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
-import { SingleFlight } from './singleflight.js';
-import { Tiers } from './tiers.js';
-import { assertStorable } from '../codec/assert-storable.js';
+import type { WarpBus } from '../bus/bus.interface.js';
+import type { WarpCache } from '../cache/cache.interface.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Codec } from '../codec/codec.interface.js';
-import { JsonCodec } from '../codec/json.codec.js';
+import { assertStorable } from '../codec/assert-storable.js';
+import type { HybridLogicalClock } from '../common/hlc.js';
+import { assertKey } from '../common/keys.js';
+import { isTtl, TTL_EXPECTED } from '../common/limits.js';
+import { Mode } from '../common/mode.js';
+import type { KeyRegistry, RegisterOptions, Registration } from '../common/registry.js';
+import type { SingleFlight } from '../common/singleflight.js';
+import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
+import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
+import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
+import type { WarpOptions } from '../interfaces/warp-options.interface.js';
+import type { LeaseManager, Lease } from '../lease/lease-manager.js';
+import type { LockHandle, LockOptions, WarpLocker } from '../lock/locker.interface.js';
+import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
+import type { MeteredLocker } from '../lock/metered-locker.js';
+import { withLock } from '../lock/with-lock.js';
+import type { MergeEngine } from '../merge/merge.engine.js';
+import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
+import type { WarpStore } from '../store/store.interface.js';
+import type { Validator } from '../validator/validator.js';
+import type { VersionedCache, Versioned } from '../versioned/versioned-cache.js';
+import type { WatchBus, WatchOptions } from '../watch/watch-bus.js';
+import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription.js';
+import { assertClusterWideLocks } from './default-locker.js';
+import type { GetOrSetOptions, ReadPath } from './read-path.js';
 import { warmup } from './warmup.js';
-import { WritePath } from './write-path.js';
 import { withTimeout } from '../common/deadline.js';
-import { BoundedLocker } from '../lock/bounded-locker.js';
-import { MeteredLocker } from '../lock/metered-locker.js';
-import { Validator } from '../validator/validator.js';
-import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues } from './fail-safe.js';
+import { createWarpComponents } from './warp-components.js';
+import type { ResolvedWarpOptions } from './warp-options.js';
+import type { WritePath } from './write-path.js';
 
 export { MISS, type GetOrSetOptions } from './read-path.js';
 
@@ -49,7 +40,7 @@ export interface SetOptions {
   /** TTL in ms of this entry in the cache tiers, overriding the registration's (0 = no expiry). */
   ttl?: number;
   /**
-   * TTL in ms of the value in the store, passed to `Store.set` as `write.ttl`: a store with expiry
+   * TTL in ms of the value in the store, passed to `WarpStore.set` as `write.ttl`: a store with expiry
    * (`RedisStore`, `MemoryStore`) drops the value then, a store without ignores it. Cache TTLs
    * bound how long a copy is served; this one bounds the data itself, for values that are a cache
    * by nature (`WarpKeyvStore` passes Keyv's TTL here). Default: none (0 too), the store keeps it.
@@ -75,15 +66,15 @@ export class Warp {
    */
   readonly incarnation: string;
   readonly namespace: string;
-  readonly registry = new KeyRegistry();
-  readonly clock = new HybridLogicalClock();
-  readonly cache: Cache;
-  readonly store: Store;
-  readonly bus: SyncBus;
+  readonly registry: KeyRegistry;
+  readonly clock: HybridLogicalClock;
+  readonly cache: WarpCache;
+  readonly store: WarpStore;
+  readonly bus: WarpBus;
   readonly mergeEngine: MergeEngine;
   /** Decides which values every tier can hold (`codec` option; default JSON). */
   readonly codec: Codec;
-  readonly locker: Locker;
+  readonly locker: WarpLocker;
   /** The locker with wait and hold times recorded: every lock the engine takes goes through it. */
   private readonly locks: MeteredLocker;
   readonly cluster: Cluster;
@@ -99,113 +90,22 @@ export class Warp {
   /** Compares cached values with the store (periodically with the `validator` option; `runOnce()` any time). */
   readonly validator: Validator;
 
-  private readonly reads = new SingleFlight();
-  private readonly computes = new SingleFlight();
-  private readonly tiers: Tiers;
+  private readonly reads: SingleFlight;
   private readonly readPath: ReadPath;
   private readonly writePath: WritePath;
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
   private readonly detachMetrics?: () => void;
-  /** Last known values served when a store read fails (`failSafe`); absent when off. */
-  private readonly lastKnown?: LastKnownValues;
   private startPromise?: Promise<void>;
 
   constructor(options: WarpOptions = {}) {
-    this.options = resolveWarpOptions(options);
-    this.nodeId = options.nodeId ?? randomUUID();
-    this.namespace = this.options.namespace;
-    this.logger = options.logger ?? console;
-    this.metrics = options.metrics ?? NOOP_METRICS;
-    this.cache = options.cache ?? new MemoryCache({ onEvict: (n, reason) => this.metrics.evictions(n, reason) });
-    this.store = options.store ?? new MemoryStore();
-    this.bus = options.bus ?? new MemoryBus();
-    this.mergeEngine = options.merge ?? new MergeEngine();
-    this.codec = options.codec ?? new JsonCodec();
-    this.locker = options.locks ?? defaultLocker({ cache: this.cache, store: this.store, bus: this.bus });
-    this.locks = new MeteredLocker(new BoundedLocker(this.locker, this.options.commandTimeout), this.metrics);
-    this.tiers = new Tiers(this.cache, this.cache.localOnly !== true, [this.reads, this.computes], this.logger, options.storeTimeout, this.options.commandTimeout);
-    const protocol = new BusProtocol({ namespace: this.namespace, nodeId: this.nodeId, secret: options.secret });
-    this.incarnation = protocol.incarnation;
-    this.cluster = new Cluster(
-      {
-        bus: this.bus,
-        protocol,
-        nodeId: this.nodeId,
-        clock: this.clock,
-        heartbeatInterval: this.options.heartbeatInterval,
-        leaseMs: this.options.leaseMs,
-        publishTimeout: this.options.publishTimeout,
-        quorum: this.options.quorum,
-        invalidationDelay: this.options.invalidationDelay,
-        metrics: this.metrics,
-        logger: this.logger,
-      },
-      {
-        onRemoteInvalidate: (keys, dropped) => {
-          this.writePath.overtake(keys);
-          this.tiers.overtakenByPeer(keys);
-          this.forgetLastKnown(dropped);
-        },
-        onStrongWrite: (keys) => this.tiers.evictLocal(keys),
-        onOrphanedWrites: (keys) => {
-          // Its writer may have persisted without updating the shared tier: drop every copy.
-          for (const key of keys) void this.tiers.drop(key);
-        },
-        onPossiblyMissedInvalidations: () => this.dropDistributedFromLocalTier(),
-      },
-    );
-    this.leases = new LeaseManager({
-      transport: this.cluster,
-      nodeId: this.nodeId,
-      invalidate: (key) => this.invalidate(key),
-      dropHere: (keys) => this.dropHere(keys),
-      // A revoked lease's keys must not come back as fail-safe answers either.
-      evictLocal: (keys) => {
-        this.tiers.evictLocal(keys);
-        this.forgetLastKnown(keys);
-      },
-      metrics: this.metrics,
-      logger: this.logger,
-    });
-    if (options.versions !== undefined) this.versions = new VersionedCache(this.options.versions);
-    this.watchBus = new WatchBus({ transport: this.cluster, nodeId: this.nodeId, namespace: this.namespace, metrics: this.metrics, ...this.options.watch });
-    if (options.failSafe !== undefined) {
-      this.lastKnown = new LastKnownValues(options.failSafe.grace, options.failSafe.maxEntries ?? DEFAULT_FAIL_SAFE_MAX_ENTRIES);
-    }
-    const context: EngineContext = {
-      nodeId: this.nodeId,
-      namespace: this.namespace,
-      options: this.options,
-      registry: this.registry,
-      clock: this.clock,
-      tiers: this.tiers,
-      store: this.store,
-      cluster: this.cluster,
-      locks: this.locks,
-      mergeEngine: this.mergeEngine,
-      codec: this.codec,
-      metrics: this.metrics,
-      logger: this.logger,
-      reads: this.reads,
-      computes: this.computes,
-      lastKnown: this.lastKnown,
-      versions: this.versions,
-    };
-    this.readPath = new ReadPath(context);
-    this.writePath = new WritePath(context);
+    const parts = createWarpComponents(options, { invalidate: (key) => this.invalidate(key), heal: (key) => this.heal(key) });
+    ({ nodeId: this.nodeId, incarnation: this.incarnation, namespace: this.namespace, options: this.options } = parts);
+    ({ registry: this.registry, clock: this.clock, cache: this.cache, store: this.store, bus: this.bus } = parts);
+    ({ merge: this.mergeEngine, codec: this.codec, locker: this.locker, locks: this.locks, cluster: this.cluster } = parts);
+    ({ leases: this.leases, versions: this.versions, watchBus: this.watchBus, metrics: this.metrics, logger: this.logger } = parts);
+    ({ validator: this.validator, reads: this.reads, readPath: this.readPath, writePath: this.writePath } = parts);
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.metrics.observe?.(this);
-    this.validator = new Validator(
-      {
-        cache: this.cache,
-        metrics: this.metrics,
-        logger: this.logger,
-        resolve: (key) => this.registry.resolve(key),
-        readStore: (key) => this.readPath.readStore(key),
-        heal: (key) => this.heal(key),
-      },
-      options.validator,
-    );
   }
 
   /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
@@ -382,7 +282,7 @@ export class Warp {
   }
 
   /**
-   * Reads several keys: hits from the cache tiers, and every miss with **one** `Store.getMany`
+   * Reads several keys: hits from the cache tiers, and every miss with **one** `WarpStore.getMany`
    * call when the store has it (else one `get` each). Order is preserved; absent keys are `undefined`.
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */
@@ -544,28 +444,8 @@ export class Warp {
     await this.reads.run(key, (flight) => this.readPath.load(key, registration, flight));
   }
 
-  /**
-   * A peer's write leaves the last known value as a fail-safe answer (stale within `grace`, the
-   * point of fail-safe); an explicit invalidation or a lease revocation removes it.
-   */
-  private forgetLastKnown(keys: readonly string[]): void {
-    if (this.lastKnown === undefined) return;
-    for (const key of keys) this.lastKnown.forget(key);
-  }
 
-  /** Drops keys from every cache tier of this node without telling peers (a lease expiry seen here). */
-  private async dropHere(keys: readonly string[]): Promise<void> {
-    this.forgetLastKnown(keys);
-    await Promise.all(keys.map((key) => this.tiers.drop(key)));
-  }
 
-  private dropDistributedFromLocalTier(): void {
-    // Loads in flight may have read what a missed invalidation replaced: they must not fill.
-    this.tiers.clearLocal((key: string) => {
-      const registration = this.registry.resolve(key);
-      return registration === undefined || registration.mode !== Mode.StrongLocal;
-    });
-  }
 
   /** Lock names are namespaced so clusters sharing a Redis never contend. */
   private lockName(name: string): string {

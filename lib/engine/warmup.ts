@@ -1,8 +1,8 @@
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
-import type { Store } from '../store/store.interface.js';
-import { WarpError } from '../warp.errors.js';
-import type { KeyRegistry, Registration } from './registry.js';
-import { runBounded } from './run-bounded.js';
+import type { WarpStore } from '../store/store.interface.js';
+import { WarpError } from '../common/warp.errors.js';
+import type { KeyRegistry, Registration } from '../common/registry.js';
+import { runBounded } from '../common/run-bounded.js';
 
 /**
  * Loads registered exact keys, and the keys of patterns the store can list, with `load` (the
@@ -11,7 +11,7 @@ import { runBounded } from './run-bounded.js';
  */
 export async function warmup(
   registry: KeyRegistry,
-  store: Store,
+  store: WarpStore,
   concurrency: number,
   load: (key: string, registration: Registration) => Promise<unknown>,
 ): Promise<WarmupReport> {
