@@ -11,6 +11,16 @@ import { WARP_LIB_ENV } from './fixtures/warp-lib.js';
 import { progress, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
 
 const MEMORY_NODE = fileURLToPath(new URL('./fixtures/memory-node.js', import.meta.url));
+const ENTRY_MEMORY_NODE = fileURLToPath(new URL('./fixtures/entry-memory-node.js', import.meta.url));
+/** Memory per entry: contenders, each filled in a fresh process; the first is the reference. */
+const ENTRY_CONTENDERS = [
+  ['map', 'Map (floor)'],
+  ['lru', 'lru-cache 11'],
+  ['bento', 'bentocache 1.6 (memory driver, getOrSet)'],
+  ['warp', 'Warp (MemoryCache, getOrSet)'],
+] as const;
+/** Target: Warp's bytes per entry <= this many times a Map's. */
+const ENTRY_TARGET = 2;
 const CACHE_ENTRIES = 1000;
 /** What may stay on the heap beyond the full cache after the reads. */
 const BOUND_BYTES = 5 * 1024 * 1024;
@@ -21,17 +31,60 @@ function sizes(config: BenchConfig): { reads: number; rounds: number; checkpoint
 
 const mb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
-async function measure(build: WarpBuild, reads: number, checkpoints: number): Promise<MemoryReport> {
-  const node = await NodeProcess.start('memory', MEMORY_NODE, { [WARP_LIB_ENV]: build.entry, BENCH_CACHE_ENTRIES: String(CACHE_ENTRIES) }, 20_000, ['--expose-gc']);
+/** Runs `op` in a fresh `--expose-gc` child of `script` running `build`. */
+async function inFreshProcess<T>(script: string, build: WarpBuild, env: Record<string, string>, op: string, ...args: unknown[]): Promise<T> {
+  const node = await NodeProcess.start('memory', script, { [WARP_LIB_ENV]: build.entry, ...env }, 20_000, ['--expose-gc']);
   try {
-    return await node.call<MemoryReport>('run', reads, checkpoints);
+    return await node.call<T>(op, ...args);
   } finally {
     await node.stop();
   }
 }
 
-/** Runs the decorated-read memory section. */
+function measure(build: WarpBuild, reads: number, checkpoints: number): Promise<MemoryReport> {
+  return inFreshProcess(MEMORY_NODE, build, { BENCH_CACHE_ENTRIES: String(CACHE_ENTRIES) }, 'run', reads, checkpoints);
+}
+
+/**
+ * Bytes per entry of `entries` small `{ id, name, price }` values in each contender, every one in a
+ * fresh process, heap after full GC (the values and keys themselves included: all hold the same).
+ * Two rounds; the smaller figure of each contender counts (a late collection only adds).
+ */
+async function measureEntries(config: BenchConfig): Promise<{ section: Section; verdict?: Verdict }> {
+  // Four fresh processes: kept out of the smoke test's quick run unless the suite is named.
+  if (config.quick && !config.only?.includes('memory')) {
+    return { section: { title: 'Memory per entry: skipped in --quick runs (name it: --only memory)', unit: 'ms', rows: [] } };
+  }
+  const entries = config.quick ? 10_000 : 100_000;
+  const rounds = config.quick ? 1 : 2;
+  const build = ownBuild();
+  const perEntry = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [name] of ENTRY_CONTENDERS) {
+      progress(`memory per entry, ${name}, run ${round + 1}/${rounds}`);
+      const { before, after } = await inFreshProcess<{ before: number; after: number }>(ENTRY_MEMORY_NODE, build, {}, 'run', name, entries);
+      perEntry.set(name, [...(perEntry.get(name) ?? []), (after - before) / entries]);
+    }
+  }
+  const best = (name: string) => Math.min(...perEntry.get(name)!);
+  const floor = best('map');
+  const rows: Row[] = ENTRY_CONTENDERS.map(([name, label]) => ({
+    name: label,
+    note: `${best(name).toFixed(0)} B per entry (${(best(name) / floor).toFixed(2)}x Map); runs: ${perEntry.get(name)!.map((b) => b.toFixed(0)).join(', ')} B`,
+  }));
+  return {
+    section: { title: `Memory per entry: ${entries} entries { id, name, price }, heap used after full GC, fresh process each`, unit: 'ms', rows },
+    verdict: {
+      target: `memory per entry <= ${ENTRY_TARGET}x Map (Warp with a MemoryCache, ${entries} entries)`,
+      measured: `${best('warp').toFixed(0)} B vs Map ${floor.toFixed(0)} B (${(best('warp') / floor).toFixed(2)}x)`,
+      met: best('warp') <= ENTRY_TARGET * floor,
+    },
+  };
+}
+
+/** Runs the memory-per-entry (not in --quick runs unless named) and decorated-read memory sections. */
 export async function runMemoryBenchmarks(config: BenchConfig): Promise<{ sections: Section[]; verdicts: Verdict[] }> {
+  const entries = await measureEntries(config);
   const { reads, rounds, checkpoints } = sizes(config);
   const own = { build: ownBuild(), reports: [] as MemoryReport[] };
   const other = config.compareBuild === undefined ? undefined : { build: compareBuild(config.compareBuild), reports: [] as MemoryReport[] };
@@ -69,6 +122,7 @@ export async function runMemoryBenchmarks(config: BenchConfig): Promise<{ sectio
   const ownWorst = worst(own.reports);
   return {
     sections: [
+      entries.section,
       {
         title: `Decorated reads: heap after ${reads} distinct @WarpKey reads, MemoryCache of ${CACHE_ENTRIES} (after full GC, ${checkpoints} checkpoints)`,
         unit: 'ms',
@@ -76,6 +130,7 @@ export async function runMemoryBenchmarks(config: BenchConfig): Promise<{ sectio
       },
     ],
     verdicts: [
+      ...(entries.verdict === undefined ? [] : [entries.verdict]),
       {
         target: `${reads} distinct decorated reads retain < ${mb(BOUND_BYTES).slice(1)} beyond the ${CACHE_ENTRIES} cached entries (peak of the checkpoints)`,
         measured: `${mb(ownWorst)} (worst of ${own.reports.length})${other === undefined ? '' : `; ${other.build.label} ${mb(worst(other.reports))}`}`,

@@ -7,6 +7,7 @@ import { configFromArgs, formatReport, type BenchConfig, type Section, type Verd
 import { runDistributedBenchmarks } from './distributed.bench.js';
 import { runLocalBenchmarks } from './local.bench.js';
 import { runMemoryBenchmarks } from './memory.bench.js';
+import { runScaleBenchmarks } from './scale.bench.js';
 import { runStrongSetBenchmarks } from './strong-set.bench.js';
 
 type Suite = (config: BenchConfig) => Promise<{ sections: Section[]; verdicts: Verdict[] }>;
@@ -16,10 +17,11 @@ const SUITES: Record<string, Suite> = {
   distributed: runDistributedBenchmarks,
   strong: runStrongSetBenchmarks,
   memory: runMemoryBenchmarks,
+  scale: runScaleBenchmarks,
 };
 
 /** A benchmark that hangs (a child lost to a Redis outage) fails the run instead of blocking it. */
-const RUN_TIMEOUT_MS = { quick: 120_000, full: 600_000 };
+const RUN_TIMEOUT_MS = { quick: 120_000, full: 1_200_000 };
 
 async function main(): Promise<void> {
   const config = configFromArgs(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import { OutageLog } from '../common/outage-log.js';
 import type { WarpBus } from '../bus/bus.interface.js';
+import { AckReplies } from './ack-replies.js';
 import type { BusMessage, BusProtocol } from './bus-protocol.js';
 import type { ClusterChannel } from './cluster-channel.js';
 import { EventualInvalidations } from './eventual-invalidations.js';
@@ -23,6 +24,9 @@ const MAX_MEMBERS = 1_024;
 const MAX_LISTED_WRITES = 256;
 /** Shortest freshness window: messages sent longer ago are replays (or come from a badly skewed clock). */
 const MIN_FRESHNESS_MS = 30_000;
+
+/** The cluster channel's name (`protocol.channel(CHANNEL_NAME)`); writers' reply channels hang below it. */
+const CHANNEL_NAME = 'sync';
 
 export interface ClusterOptions {
   bus: WarpBus;
@@ -71,6 +75,7 @@ export class Cluster implements ClusterChannel {
   private readonly pending = new PendingKeys();
   private readonly strong: StrongWrites;
   private readonly eventual: EventualInvalidations;
+  private readonly replies: AckReplies;
   private readonly self: string;
   private readonly liveWindow: number;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -104,14 +109,19 @@ export class Cluster implements ClusterChannel {
     private readonly options: ClusterOptions,
     private readonly listener: ClusterListener,
   ) {
-    this.channel = options.protocol.channel('sync');
+    this.channel = options.protocol.channel(CHANNEL_NAME);
     this.self = memberId(options.nodeId, options.protocol.incarnation);
     this.publishing = new OutageLog(options.logger, 'Warp: publishing on the bus');
     this.liveWindow = options.heartbeatInterval * MISSED_HEARTBEATS;
-    this.peers = new PeerTable({
-      liveWindowMs: this.liveWindow,
-      freshnessMs: Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval),
-      maxMembers: MAX_MEMBERS,
+    const freshnessMs = Math.max(MIN_FRESHNESS_MS, 10 * options.heartbeatInterval);
+    this.peers = new PeerTable({ liveWindowMs: this.liveWindow, freshnessMs, maxMembers: MAX_MEMBERS });
+    this.replies = new AckReplies({
+      bus: options.bus,
+      protocol: options.protocol,
+      channelName: CHANNEL_NAME,
+      freshnessMs,
+      onAck: (message) => this.onAck(memberId(message.from, message.inc), message.kind, message.body),
+      onDropped: (reason) => options.metrics.busDropped(reason),
     });
     this.lease = new ReadLease(options.leaseMs);
     this.strong = new StrongWrites({
@@ -119,7 +129,9 @@ export class Cluster implements ClusterChannel {
       admitted: () => this.admitted,
       canWrite: () => this.writable,
       whenWritable: (timeoutMs) => this.whenConnected(timeoutMs).then(() => this.writable),
-      send: (kind, body) => this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)),
+      // A prepare names this node's reply channel: members acknowledge there, not to everyone.
+      send: (kind, body) =>
+        this.options.bus.publish(this.channel, this.options.protocol.encode(kind, kind === 'prep' ? { ...(body as object), r: this.replies.token } : body)),
       leaseMs: options.leaseMs,
       publishTimeout: options.publishTimeout,
       minAcks: options.quorum === 'all' ? 0 : options.quorum,
@@ -168,6 +180,7 @@ export class Cluster implements ClusterChannel {
     await bus.connect();
     this.removeConnectionListener = bus.onConnectionChange((up) => this.onTransportChange(up));
     this.unsubscribe = await bus.subscribe(this.channel, (payload) => this.receive(payload));
+    await this.replies.start();
     this.transportUp = bus.connected;
     this.lastTick = performance.now();
     this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatInterval);
@@ -281,11 +294,12 @@ export class Cluster implements ClusterChannel {
     this.pending.clear();
     this.removeConnectionListener?.();
     await this.unsubscribe?.().catch(() => undefined);
+    await this.replies.close();
   }
 
-  private send(kind: string, body: unknown): Promise<void> {
+  private send(kind: string, body: unknown, channel = this.channel): Promise<void> {
     if (this.closed || (this.closing && kind === MessageKind.Heartbeat)) return Promise.resolve();
-    return this.options.bus.publish(this.channel, this.options.protocol.encode(kind, body)).then(
+    return this.options.bus.publish(channel, this.options.protocol.encode(kind, body)).then(
       () => {
         if (this.publishing.failing) this.publishing.recovered();
       },
@@ -342,7 +356,8 @@ export class Cluster implements ClusterChannel {
         this.options.metrics.invalidationsReceived(keys.length);
         // Evicted (and marked pending) before the acknowledgement leaves: the writer persists on it.
         this.listener.onStrongWrite(keys);
-        void this.send(MessageKind.Ack, { id: body.id, to: from });
+        // To the writer's reply channel when it named one (older writers: to everyone).
+        void this.send(MessageKind.Ack, { id: body.id, to: from }, this.replies.channelFor(body.r));
         return;
       }
       case MessageKind.Commit:
@@ -354,8 +369,7 @@ export class Cluster implements ClusterChannel {
         return;
       }
       case MessageKind.Ack:
-        if (body.to === this.self && isWriteId(body.id)) this.strong.acknowledged(body.id, from);
-        return;
+        return this.onAck(from, message.kind, body);
       case MessageKind.Reset:
         this.listener.onPossiblyMissedInvalidations();
         return;
@@ -363,6 +377,13 @@ export class Cluster implements ClusterChannel {
         // Unknown kinds come from newer versions during a rolling upgrade: ignore them.
         this.handlers.get(message.kind)?.(message);
     }
+  }
+
+  /** An acknowledgement, from the cluster channel (older members) or this node's reply channel. */
+  private onAck(from: string, kind: string, body: unknown): void {
+    if (kind !== MessageKind.Ack || typeof body !== 'object' || body === null) return;
+    const { to, id } = body as Record<string, unknown>;
+    if (to === this.self && isWriteId(id)) this.strong.acknowledged(id, from);
   }
 
   private onOwnMessage(message: BusMessage): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { BusProtocol } from '../../../lib/cluster/bus-protocol.js';
 import { MemoryBus, type MemoryBusNode } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
@@ -177,3 +178,32 @@ function wrap(bus: MemoryBusNode) {
     close: () => bus.close(),
   };
 }
+
+describe('StrongDistributed acknowledgements across versions', () => {
+  it('counts the acknowledgement a member of an older version broadcasts on the cluster channel (it ignores the reply channel)', async () => {
+    const bus = new MemoryBus();
+    // An older member: heartbeats, and answers every prepare with an ack to everyone.
+    const old = bus.node();
+    await old.connect();
+    const protocol = new BusProtocol({ namespace: NAMESPACE, nodeId: 'old' });
+    let acks = 0;
+    await old.subscribe(CHANNEL, (payload) => {
+      const decoded = protocol.decode(payload);
+      if (!decoded.ok || decoded.message.kind !== 'prep') return;
+      const body = decoded.message.body as { id: number };
+      acks++;
+      void old.publish(CHANNEL, protocol.encode('ack', { id: body.id, to: `${decoded.message.from}/${decoded.message.inc}` }));
+    });
+    const beat = setInterval(() => void old.publish(CHANNEL, protocol.encode('hb', {})), HEARTBEAT);
+    try {
+      await old.publish(CHANNEL, protocol.encode('hb', {}));
+      // quorum 1: the write rejects unless the old member's broadcast acknowledgement counted.
+      const writer = await node(bus, 'new', { store: new MemoryStore(), quorum: 1 });
+      await eventually(() => writer.cluster.livePeers().includes('old') && writer.cluster.admitted);
+      await writer.set('st', 1);
+      assert.equal(acks, 1);
+    } finally {
+      clearInterval(beat);
+    }
+  });
+});

@@ -111,6 +111,17 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
       assert.equal(await store.get('local'), 'x'); // the store is shared
     });
 
+    it('sends StrongDistributed acknowledgements to the writer only (its reply channel), and counts them', async () => {
+      // quorum 2: the write rejects unless both peers' acknowledgements reached the writer.
+      const { nodes, namespace } = await cluster(3, [{ key: 'acct:*', mode: Mode.StrongDistributed }], { quorum: 2 });
+      const received = await recordKinds(nodes[2].bus, namespace);
+      for (let i = 0; i < 5; i++) await nodes[0].warp.set('acct:7', i);
+      await received.stop();
+      assert.ok(received.kinds.includes('prep'), `kinds on the cluster channel: ${received.kinds.join(',')}`);
+      assert.ok(!received.kinds.includes('ack'), `kinds on the cluster channel: ${received.kinds.join(',')}`);
+      assert.equal(await nodes[2].warp.get('acct:7'), 4);
+    });
+
     it('waits out the read lease of a peer that cannot acknowledge, then writes; the cut-off peer reads the new value', async (t) => {
       if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
       const { nodes } = await cluster(3, [{ key: 'acct:*', mode: Mode.StrongDistributed }], { publishTimeout: 300 });
