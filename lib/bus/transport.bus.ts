@@ -1,24 +1,19 @@
-import type { NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
-import type {
-  ClientProxy,
-  MessageHandler,
-  MqttOptions,
-  NatsOptions,
-  RedisOptions,
-  Server,
-  ServerMqtt,
-  ServerNats,
-  ServerRedis,
-  Transport,
-} from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
-import type { MqttClient } from 'mqtt';
+import type { ClientProxy, MessageHandler, MqttOptions, NatsOptions, RedisOptions, Transport } from '@nestjs/microservices';
 import type { Subscription as RxSubscription } from 'rxjs';
 import { DeadlineExceeded, withTimeout } from '../common/deadline.js';
-import { endOf } from '../redis/connection-end.js';
 import { BusError, InvalidOptionsError } from '../common/warp.errors.js';
 import { BaseSyncBus, failureText } from './base-sync-bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from './transport-bus-options.js';
+import {
+  createReceiver,
+  createTransportServer,
+  dropConnections,
+  transportClientOptions,
+  type AnyClient,
+  type AnyServer,
+  type Receiver,
+  type Unwrappable,
+} from './transport-receivers.js';
 
 type WithTransport<T extends { transport?: unknown; options?: unknown }> = {
   transport: NonNullable<T['transport']>;
@@ -50,147 +45,11 @@ export function isTransportBusOptions(value: unknown): value is TransportBusOpti
   return candidate.transport !== undefined && typeof candidate.publish !== 'function';
 }
 
-interface PacketDeserializer {
-  deserialize(value: unknown, options?: Record<string, unknown>): unknown;
-}
-
-/**
- * Makes every incoming packet an event: a frame carrying an `id` would make Nest's server
- * publish a reply on `<channel>.reply`, so anyone able to publish on the bus could make every node
- * answer (a reflection). The bus only ever emits events; requests are not ours.
- */
-function eventsOnly(server: AnyServer): AnyServer {
-  const target = server as unknown as { deserializer: PacketDeserializer };
-  const inner = target.deserializer;
-  target.deserializer = {
-    async deserialize(value, options) {
-      const packet = (await inner.deserialize(value, options)) as { pattern?: unknown; data?: unknown };
-      return { pattern: packet?.pattern, data: packet?.data };
-    },
-  };
-  return server;
-}
-
-/** Nest's Redis transport gives up after the first drop unless told otherwise: a bus must not. */
-const REDIS_RECONNECT = { retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 };
-/** nats.js stops after 10 attempts by default; -1 keeps trying, as a bus must. */
-const NATS_RECONNECT = { maxReconnectAttempts: -1 };
 /**
  * How long `connect()` waits for the transport: an MQTT client aimed at an unreachable broker
  * retries forever without reporting an error, so start-up would otherwise never end.
  */
 const CONNECT_TIMEOUT_MS = 5_000;
-
-type MicroservicesModule = typeof import('@nestjs/microservices');
-// Nest's generics differ per transport (event maps, status unions); the bus only needs the common surface.
-type AnyServer = Pick<Server, 'addHandler' | 'getHandlers' | 'listen' | 'close' | 'status' | 'unwrap'>;
-type AnyClient = Pick<ClientProxy, 'connect' | 'close' | 'emit' | 'status' | 'unwrap'>;
-
-/** What the bus does on the native client under a Nest server strategy. */
-interface Receiver {
-  readonly server: AnyServer;
-  /** Subscribes on the wire; resolves once the broker confirmed. */
-  subscribe(channel: string): Promise<void>;
-  unsubscribe(channel: string): Promise<void>;
-  /** After a reconnect: resolves once these channels are active again. */
-  confirm(channels: string[]): Promise<void>;
-  /** Closes the server and resolves once its connections are gone. */
-  close(): Promise<void>;
-}
-
-/** A Nest transport server or client: `unwrap()` gives its native connection(s). */
-interface Unwrappable {
-  unwrap<T>(): T;
-}
-
-/** Drops a transport's native connections at once (ioredis `disconnect`, MQTT `end(true)`, NATS `close`). */
-function dropConnections(owner: Unwrappable): void {
-  let native: unknown;
-  try {
-    native = owner.unwrap<unknown>();
-  } catch {
-    return; // never connected: nothing to drop
-  }
-  for (const connection of [native].flat() as Array<Record<string, unknown> | undefined>) {
-    if (typeof connection?.disconnect === 'function') (connection as { disconnect(): void }).disconnect();
-    else if (typeof connection?.end === 'function') (connection as { end(force: boolean): void }).end(true);
-    else if (typeof connection?.close === 'function') void (connection as { close(): Promise<void> }).close().catch(() => undefined);
-  }
-}
-
-function redisReceiver(server: ServerRedis): Receiver {
-  const [publisher, subscriber] = server.unwrap<[Redis, Redis]>();
-  return {
-    server,
-    subscribe: async (channel) => {
-      await subscriber.subscribe(channel);
-    },
-    unsubscribe: async (channel) => {
-      await subscriber.unsubscribe(channel);
-    },
-    // ioredis resubscribes on its own, after announcing 'ready': subscribing again (idempotent)
-    // is the way to know when it is done.
-    confirm: async (channels) => {
-      if (channels.length > 0) await subscriber.subscribe(...channels);
-    },
-    close: async () => {
-      const ended = [publisher, subscriber].filter((c) => c.status !== 'end').map(endOf);
-      await Promise.resolve(server.close()).catch(() => {
-        publisher.disconnect();
-        subscriber.disconnect();
-      });
-      await Promise.all(ended);
-    },
-  };
-}
-
-function natsReceiver(server: ServerNats): Receiver {
-  const connection = server.unwrap<NatsConnection>();
-  const subscriptions = new Map<string, NatsSubscription>();
-  return {
-    server,
-    subscribe: async (channel) => {
-      // Nest's own message handler, so the packet goes through the server's deserializer and
-      // event routing exactly as in `bindEvents`, but without a queue group: every node receives.
-      const callback = server.getMessageHandler(channel).bind(server) as (error: Error | null, message: unknown) => void;
-      subscriptions.set(channel, connection.subscribe(channel, { callback }));
-      await connection.flush();
-    },
-    unsubscribe: async (channel) => {
-      subscriptions.get(channel)?.unsubscribe();
-      subscriptions.delete(channel);
-      await connection.flush();
-    },
-    // nats.js replays subscriptions on reconnect before anything else: a round trip confirms them.
-    confirm: () => connection.flush(),
-    close: async () => {
-      await server.close();
-    },
-  };
-}
-
-function mqttReceiver(server: ServerMqtt, options: MqttOptions['options']): Receiver {
-  const client = server.unwrap<MqttClient>();
-  // `nl: false`: a node must hear its own messages (Warp's liveness check relies on the echo).
-  const subscribeOptions = { ...options?.subscribeOptions, qos: options?.subscribeOptions?.qos ?? 0, nl: false };
-  return {
-    server,
-    subscribe: async (channel) => {
-      await client.subscribeAsync(channel, subscribeOptions);
-    },
-    unsubscribe: async (channel) => {
-      await client.unsubscribeAsync(channel);
-    },
-    confirm: async (channels) => {
-      if (channels.length > 0) await client.subscribeAsync(channels, subscribeOptions);
-    },
-    close: async () => {
-      const ended = client.disconnected ? undefined : new Promise<void>((resolve) => client.once('end', () => resolve()));
-      server.close();
-      await ended;
-    },
-  };
-}
 
 /**
  * A `WarpBus` over a Nest microservice transport (Redis, NATS or MQTT), both ways: it publishes
@@ -316,9 +175,13 @@ export class TransportBus extends BaseSyncBus {
     return SUPPORTED_TRANSPORTS[Number(this.options.transport)]!;
   }
 
+  private get transportSettings(): Record<string, unknown> {
+    return (this.options.options ?? {}) as Record<string, unknown>;
+  }
+
   private async open(): Promise<void> {
     const microservices = await import('@nestjs/microservices');
-    const server = this.createServer(microservices);
+    const server = createTransportServer(microservices, this.options.transport as Transport, this.transportSettings);
     this.server = server;
     this.lastError = undefined;
     // Redis reports (type, error), MQTT and NATS (error): keep whichever argument is the error.
@@ -328,9 +191,9 @@ export class TransportBus extends BaseSyncBus {
     await new Promise<void>((resolve, reject) => {
       void server.listen((error?: unknown) => (error === undefined || error === null ? resolve() : reject(error)));
     });
-    this.receiver = this.createReceiver(microservices, server);
+    this.receiver = createReceiver(microservices, this.options.transport as Transport, server, this.transportSettings);
     this.throwIfClosed();
-    const client = this.options.client ?? (microservices.ClientProxyFactory.create(this.clientOptions(microservices) as never) as unknown as AnyClient);
+    const client = this.options.client ?? (microservices.ClientProxyFactory.create(transportClientOptions(microservices, this.options.transport as Transport, this.transportSettings) as never) as unknown as AnyClient);
     this.client = client;
     await client.connect();
     this.throwIfClosed();
@@ -343,51 +206,6 @@ export class TransportBus extends BaseSyncBus {
         this.update();
       }),
     );
-  }
-
-  private createServer(microservices: MicroservicesModule): AnyServer {
-    return eventsOnly(this.createTransportServer(microservices));
-  }
-
-  private createTransportServer(microservices: MicroservicesModule): AnyServer {
-    const { ServerRedis, ServerNats, ServerMqtt, Transport: T } = microservices;
-    const options = (this.options.options ?? {}) as Record<string, unknown>;
-    switch (this.options.transport as Transport) {
-      case T.REDIS:
-        // Channels are literal: wildcards would switch the server to PSUBSCRIBE.
-        return new ServerRedis({ ...REDIS_RECONNECT, ...options, wildcards: false });
-      case T.NATS: {
-        const { queue: _queue, ...rest } = options;
-        return new ServerNats({ ...NATS_RECONNECT, ...rest } as never);
-      }
-      default: {
-        // Client and server are two MQTT connections: a shared client id would make the broker
-        // drop one each time the other connects.
-        const clientId = options.clientId === undefined ? {} : { clientId: `${String(options.clientId)}-warp-sub` };
-        return new ServerMqtt({ ...options, ...clientId } as never);
-      }
-    }
-  }
-
-  private createReceiver(microservices: MicroservicesModule, server: AnyServer): Receiver {
-    const T = microservices.Transport;
-    switch (this.options.transport as Transport) {
-      case T.REDIS:
-        return redisReceiver(server as ServerRedis);
-      case T.NATS:
-        return natsReceiver(server as ServerNats);
-      default:
-        return mqttReceiver(server as ServerMqtt, this.options.options as MqttOptions['options']);
-    }
-  }
-
-  private clientOptions(microservices: MicroservicesModule): { transport: Transport; options: Record<string, unknown> } {
-    const T = microservices.Transport;
-    const transport = this.options.transport as Transport;
-    const options = (this.options.options ?? {}) as Record<string, unknown>;
-    if (transport === T.REDIS) return { transport, options: { ...REDIS_RECONNECT, ...options } };
-    if (transport === T.NATS) return { transport, options: { ...NATS_RECONNECT, ...options } };
-    return { transport, options };
   }
 
   private receive(channel: string, data: unknown): void {
