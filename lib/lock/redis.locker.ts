@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ioredis, type RedisClient } from '../redis/redis-keyspace.js';
 import { InvalidOptionsError, LockTimeoutError, WarpError } from '../common/warp.errors.js';
-import { lockerClosedError, lockTimeoutError, WatchedLockHandle } from './lock-handle.js';
+import { lockerClosedError, lockTimeoutError } from './lock-handle.js';
+import { RedisLockHandle, type HandleOps } from './redis-lock-handle.js';
+import { ReleaseNotifications, type Waiter } from './release-notifications.js';
 import { assertDuration, assertLockName, resolveLockOptions } from './lock-options.js';
 import type { LockHandle, WarpLocker, AcquireOptions } from './locker.interface.js';
 import { runScript } from '../redis/lua-script.js';
@@ -32,101 +34,6 @@ export interface RedisLockerOptions {
    * command obtains is released when its reply arrives. Default 1000.
    */
   commandTimeout?: number;
-}
-
-/** The locker's side of a handle: what the watchdog and `release()` need from Redis. */
-interface HandleOps {
-  renew(handle: RedisLockHandle): Promise<boolean>;
-  unlock(handle: RedisLockHandle): Promise<boolean>;
-  onLost(handle: RedisLockHandle): void;
-}
-
-/** A waiter sleeping between polls; a release notification for its name wakes it. */
-interface Waiter {
-  /** Set when a release was announced since the waiter's last attempt. */
-  notified: boolean;
-  wake: (() => void) | undefined;
-}
-
-class RedisLockHandle extends WatchedLockHandle {
-  #renewing = false;
-
-  constructor(
-    private readonly ops: HandleOps,
-    name: string,
-    fencingToken: number,
-    ttl: number,
-    acquiredAt: number,
-    readonly key: string,
-    readonly token: string,
-  ) {
-    super(name, fencingToken, ttl, acquiredAt);
-  }
-
-  protected renew(): void {
-    // A renewal still in flight (slow or unreachable Redis) is not doubled; if none succeeds
-    // before the lease ends, the next tick marks the handle lost.
-    if (this.#renewing) return;
-    this.#renewing = true;
-    const startedAt = Date.now();
-    this.ops
-      .renew(this)
-      .then(
-        (renewed) => (renewed ? this.extend(startedAt) : this.markLost()),
-        () => undefined,
-      )
-      .finally(() => (this.#renewing = false));
-  }
-
-  protected unlock(): Promise<boolean> {
-    return this.ops.unlock(this);
-  }
-
-  protected onLost(): void {
-    this.ops.onLost(this);
-  }
-}
-
-/** How long `close()` waits for the subscriber's socket to close before moving on. */
-const CLOSE_TIMEOUT_MS = 2_000;
-
-/**
- * Closes a connection the locker opened and resolves once its sockets are gone (ioredis keeps a
- * timer until then), or after `CLOSE_TIMEOUT_MS` if it never reports the end (a connection stuck
- * reconnecting). `QUIT` when ready, so the server drops the subscription at once.
- */
-function closeConnection(connection: Redis | Cluster): Promise<void> {
-  if (connection.status === 'end') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
-    timer.unref();
-    const close = (): void => {
-      // A Cluster reports 'end' once it has dropped its node connections, before their sockets
-      // have closed: wait for each of them too.
-      const connections = connection.isCluster ? [connection, ...(connection as Cluster).nodes()] : [connection];
-      const ended = connections.filter((c) => c.status !== 'end').map((c) => new Promise((end) => c.once('end', end)));
-      void Promise.all(ended).then(done);
-      if (connection.status === 'ready') connection.quit().catch(() => connection.disconnect());
-      else connection.disconnect();
-    };
-    // A connection in its handshake has a request in flight that disconnect() does not stop: a
-    // Cluster still connecting its CLUSTER SLOTS (with a timer), a standalone connection in
-    // 'connect' its INFO ready check (ioredis 5 then fails it and disconnects a second time, with a
-    // 2 s timer nothing clears). Let the attempt settle, then close.
-    const handshaking = connection.status === (connection.isCluster ? 'connecting' : 'connect');
-    if (!handshaking) return close();
-    const settled = (): void => {
-      connection.off('ready', settled);
-      connection.off('close', settled);
-      close();
-    };
-    connection.once('ready', settled);
-    connection.once('close', settled);
-  });
 }
 
 const DEFAULT_PREFIX = 'warp:lock:';
@@ -162,13 +69,10 @@ export class RedisLocker implements WarpLocker {
   readonly #retryMaxMs: number;
   readonly #commandTimeout: number;
   readonly #held = new Set<RedisLockHandle>();
-  readonly #waiters = new Map<string, Set<Waiter>>();
   /** Acquisitions and best-effort deletes still running; `close()` waits for them. */
   readonly #pending = new Set<Promise<unknown>>();
   readonly #ops: HandleOps;
-  #subscriber: Redis | Cluster | undefined;
-  #subscribed = false;
-  #subscribing: Promise<void> | undefined;
+  readonly #releases: ReleaseNotifications;
   #closing: Promise<void> | undefined;
 
   /**
@@ -198,6 +102,7 @@ export class RedisLocker implements WarpLocker {
     // ioredis prefixes keys with the client's `keyPrefix` but not channels: add it by hand so
     // apps sharing a Redis through different key prefixes do not wake each other's waiters.
     this.#channel = `${client.options.keyPrefix ?? ''}${prefix}released`;
+    this.#releases = new ReleaseNotifications(this.#client, this.#channel);
     this.#retryMinMs = retryMinMs;
     this.#retryMaxMs = retryMaxMs;
     this.#ops = {
@@ -243,15 +148,11 @@ export class RedisLocker implements WarpLocker {
   }
 
   async #close(): Promise<void> {
-    for (const waiters of this.#waiters.values()) {
-      for (const waiter of waiters) waiter.wake?.();
-    }
+    this.#releases.wakeAll();
     for (const handle of [...this.#held]) handle.markLost();
     // Acquisitions finishing now see the locker closed and free what they got.
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    const subscriber = this.#subscriber;
-    this.#subscriber = undefined;
-    if (subscriber !== undefined) await closeConnection(subscriber);
+    await this.#releases.close();
   }
 
   async #acquire(name: string, ttl: number, waitTimeout: number, fenced: boolean): Promise<LockHandle> {
@@ -259,7 +160,7 @@ export class RedisLocker implements WarpLocker {
     const waiter: Waiter = { notified: false, wake: undefined };
     let lastError: unknown;
     let polls = 0;
-    this.#addWaiter(name, waiter);
+    this.#releases.add(name, waiter);
     try {
       for (;;) {
         if (this.#closing !== undefined) throw lockerClosedError(name);
@@ -283,22 +184,22 @@ export class RedisLocker implements WarpLocker {
 
         // Never sleep past the holder's lease end: a holder that died is replaced right away.
         const delay = Math.min(this.#backoff(++polls), holderLeaseMs + 1, remaining);
-        const subscribing = this.#subscribe();
+        const subscribing = this.#releases.subscribe();
         if (subscribing === undefined) {
-          await this.#sleep(delay, waiter);
+          await this.#releases.sleep(delay, waiter);
         } else {
           // A release published before the subscription was active went unheard: once it is
           // active, try again at once instead of sleeping through it.
-          const sleeping = this.#sleep(delay, waiter);
+          const sleeping = this.#releases.sleep(delay, waiter);
           await Promise.race([subscribing, sleeping]);
           // A failed subscription resolves too: then the backoff still applies, or a waiter
           // would spin on the acquire script.
-          if (this.#subscribed) waiter.wake?.();
+          if (this.#releases.subscribed) waiter.wake?.();
           else await sleeping;
         }
       }
     } finally {
-      this.#removeWaiter(name, waiter);
+      this.#releases.remove(name, waiter);
     }
   }
 
@@ -341,79 +242,10 @@ export class RedisLocker implements WarpLocker {
     }
   }
 
-  /**
-   * Starts the subscription to release notifications on first use. Returns `undefined` once it is
-   * active, else a promise that settles (never rejects) when the current attempt ends; a failed
-   * attempt is retried by the next waiter, and polling covers the meantime.
-   */
-  #subscribe(): Promise<void> | undefined {
-    if (this.#subscribed) return undefined;
-    if (this.#subscribing !== undefined) return this.#subscribing;
-    let subscriber = this.#subscriber;
-    if (subscriber === undefined) {
-      // Redis#duplicate and Cluster#duplicate differ only in their override arguments (unused).
-      subscriber = (this.#client as Redis).duplicate() as Redis | Cluster;
-      subscriber.on('message', (channel: string, name: string) => {
-        if (channel === this.#channel) this.#notify(name);
-      });
-      // Connection trouble is not fatal: waiters keep polling, ioredis reconnects and resubscribes.
-      subscriber.on('error', () => undefined);
-      this.#subscriber = subscriber;
-    }
-    this.#subscribing = subscriber
-      .subscribe(this.#channel)
-      .then(
-        () => {
-          this.#subscribed = true;
-        },
-        () => undefined,
-      )
-      .finally(() => (this.#subscribing = undefined));
-    return this.#subscribing;
-  }
-
-  #notify(name: string): void {
-    const waiters = this.#waiters.get(name);
-    if (waiters === undefined) return;
-    for (const waiter of waiters) {
-      waiter.notified = true;
-      waiter.wake?.();
-    }
-  }
-
   /** Full jitter between `retryMinMs` and an exponentially growing ceiling capped at `retryMaxMs`. */
   #backoff(polls: number): number {
     const ceiling = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** Math.min(polls, 30));
     return this.#retryMinMs + Math.random() * (ceiling - this.#retryMinMs);
-  }
-
-  #sleep(ms: number, waiter: Waiter): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        if (waiter.wake === done) waiter.wake = undefined;
-        resolve();
-      };
-      // Not unref()ed: the caller awaits this acquisition (bounded by its waitTimeout).
-      const timer = setTimeout(done, ms);
-      waiter.wake = done;
-    });
-  }
-
-  #addWaiter(name: string, waiter: Waiter): void {
-    let waiters = this.#waiters.get(name);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.#waiters.set(name, waiters);
-    }
-    waiters.add(waiter);
-  }
-
-  #removeWaiter(name: string, waiter: Waiter): void {
-    const waiters = this.#waiters.get(name);
-    if (waiters === undefined) return;
-    waiters.delete(waiter);
-    if (waiters.size === 0) this.#waiters.delete(name);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
