@@ -14,6 +14,9 @@ export const MessageKind = {
   Reset: 'reset',
 } as const;
 
+/** Writes in progress listed in one heartbeat. */
+export const MAX_LISTED_WRITES = 256;
+
 /** A list of keys as a message carries it, or undefined when malformed. */
 export function stringArray(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > MAX_KEYS_PER_MESSAGE) return undefined;
