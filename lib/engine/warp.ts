@@ -1,9 +1,8 @@
 import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpCache } from '../cache/cache.interface.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { Codec } from '../codec/codec.interface.js';
 import { assertStorable } from '../codec/assert-storable.js';
-import type { HybridLogicalClock } from '../common/hlc.js';
+import { withTimeout } from '../common/deadline.js';
 import { assertKey } from '../common/keys.js';
 import { isTtl, TTL_EXPECTED } from '../common/limits.js';
 import { Mode } from '../common/mode.js';
@@ -13,25 +12,24 @@ import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../c
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
-import type { LeaseManager, Lease } from '../lease/lease-manager.js';
-import type { LockHandle, LockOptions, WarpLocker } from '../lock/locker.interface.js';
-import { assertLockName, resolveLockOptions } from '../lock/lock-options.js';
-import type { MeteredLocker } from '../lock/metered-locker.js';
-import { withLock } from '../lock/with-lock.js';
-import type { MergeEngine } from '../merge/merge.engine.js';
+import type { WarpStatus } from '../interfaces/warp-status.interface.js';
+import type { LeaseManager } from '../lease/lease-manager.js';
+import type { WarpLocker } from '../lock/locker.interface.js';
 import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { WarpStore } from '../store/store.interface.js';
 import type { Validator } from '../validator/validator.js';
-import type { VersionedCache, Versioned } from '../versioned/versioned-cache.js';
-import type { WatchBus, WatchOptions } from '../watch/watch-bus.js';
-import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription.js';
+import type { VersionedCache } from '../versioned/versioned-cache.js';
+import type { WatchBus } from '../watch/watch-bus.js';
 import { assertClusterWideLocks } from './default-locker.js';
 import type { GetOrSetOptions, ReadPath } from './read-path.js';
 import { warmup } from './warmup.js';
-import { withTimeout } from '../common/deadline.js';
-import { createWarpComponents } from './warp-components.js';
+import { createWarpComponents, type EngineHooks } from './warp-components.js';
+import { WarpCoordination } from './warp-coordination.js';
 import type { ResolvedWarpOptions } from './warp-options.js';
 import type { WritePath } from './write-path.js';
+
+/** The key registrations as `Warp.registry` shows them: lookups only. */
+export type RegistryView = Pick<KeyRegistry, 'resolve' | 'all' | 'covering'>;
 
 export { MISS, type GetOrSetOptions } from './read-path.js';
 
@@ -58,7 +56,7 @@ export interface SetOptions {
  * await warp.set('user:1', { name: 'Ada' });
  * await warp.close();
  */
-export class Warp {
+export class Warp extends WarpCoordination {
   readonly nodeId: string;
   /**
    * Random per start of this engine, stamped on its bus messages next to `nodeId`: peers tell a
@@ -66,27 +64,15 @@ export class Warp {
    */
   readonly incarnation: string;
   readonly namespace: string;
-  readonly registry: KeyRegistry;
-  readonly clock: HybridLogicalClock;
+  /** The local cache tier(s) this engine runs on (the `cache` option). */
   readonly cache: WarpCache;
+  /** The primary store (the `store` option). */
   readonly store: WarpStore;
+  /** The bus the cluster protocol runs over (the `bus` option). */
   readonly bus: WarpBus;
-  readonly mergeEngine: MergeEngine;
-  /** Decides which values every tier can hold (`codec` option; default JSON). */
-  readonly codec: Codec;
+  /** The locker behind `lock()`, `withLock()` and StrongDistributed writes (the `locker` option). */
   readonly locker: WarpLocker;
-  /** The locker with wait and hold times recorded: every lock the engine takes goes through it. */
-  private readonly locks: MeteredLocker;
-  readonly cluster: Cluster;
-  /** Leases whose revocation or expiry invalidates their keys cluster-wide. */
-  readonly leases: LeaseManager;
-  /** The last versions of each key this node wrote or read from a shared tier; off unless the `versions` option is set. */
-  readonly versions?: VersionedCache;
-  /** Topic pub/sub of bytes across the cluster. */
-  readonly watchBus: WatchBus;
-  readonly metrics: WarpMetrics;
   readonly logger: WarpLogger;
-  readonly options: ResolvedWarpOptions;
   /** Compares cached values with the store (periodically with the `validator` option; `runOnce()` any time). */
   readonly validator: Validator;
 
@@ -98,14 +84,70 @@ export class Warp {
   private startPromise?: Promise<void>;
 
   constructor(options: WarpOptions = {}) {
-    const parts = createWarpComponents(options, { invalidate: (key) => this.invalidate(key), heal: (key) => this.heal(key) });
-    ({ nodeId: this.nodeId, incarnation: this.incarnation, namespace: this.namespace, options: this.options } = parts);
-    ({ registry: this.registry, clock: this.clock, cache: this.cache, store: this.store, bus: this.bus } = parts);
-    ({ merge: this.mergeEngine, codec: this.codec, locker: this.locker, locks: this.locks, cluster: this.cluster } = parts);
-    ({ leases: this.leases, versions: this.versions, watchBus: this.watchBus, metrics: this.metrics, logger: this.logger } = parts);
-    ({ validator: this.validator, reads: this.reads, readPath: this.readPath, writePath: this.writePath } = parts);
+    // The parts call back into this front once it exists (a lease's keys, a validator repair).
+    const hooks: EngineHooks = { invalidate: notYetBuilt, heal: notYetBuilt };
+    const parts = createWarpComponents(options, hooks);
+    super(parts);
+    hooks.invalidate = (key) => this.invalidate(key);
+    hooks.heal = (key) => this.heal(key);
+    ({ nodeId: this.nodeId, incarnation: this.incarnation, namespace: this.namespace, cache: this.cache, store: this.store, bus: this.bus } = parts);
+    ({ locker: this.locker, logger: this.logger, validator: this.validator, reads: this.reads, readPath: this.readPath, writePath: this.writePath } = parts);
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
-    this.detachMetrics = this.metrics.observe?.(this);
+    this.detachMetrics = this.components.metrics.observe?.(this);
+  }
+
+  /**
+   * How this node sees the cluster now: the snapshot health checks, metrics and logs read.
+   * Reading changes nothing.
+   */
+  status(): WarpStatus {
+    const { cluster } = this.components;
+    const livePeers = cluster.livePeers();
+    return {
+      nodeId: this.nodeId,
+      incarnation: this.incarnation,
+      connected: cluster.connected,
+      livePeers,
+      members: livePeers.length + 1,
+      duplicateNodeIds: cluster.duplicateNodeIds(),
+      closed: this.closed,
+      cacheEntries: this.cache.size,
+    };
+  }
+
+  /** The key registrations, read-only: `register()` and `unregister()` change them. */
+  get registry(): RegistryView {
+    return this.components.registry;
+  }
+
+  /** @internal The cluster protocol: for the engine's own parts and tests; others read `status()`. */
+  get cluster(): Cluster {
+    return this.components.cluster;
+  }
+
+  /** @internal The lease manager behind `grantLease()` and friends: for tests. */
+  get leases(): LeaseManager {
+    return this.components.leases;
+  }
+
+  /** @internal The watch bus behind `publish()` and `watch()`: for tests. */
+  get watchBus(): WatchBus {
+    return this.components.watchBus;
+  }
+
+  /** @internal The versioned cache behind `history()` and `getAt()`, when the `versions` option is set: for tests. */
+  get versions(): VersionedCache | undefined {
+    return this.components.versions;
+  }
+
+  /** @internal The metrics sink (the `metrics` option): for tests. */
+  get metrics(): WarpMetrics {
+    return this.components.metrics;
+  }
+
+  /** @internal The resolved options: for tests. */
+  get options(): ResolvedWarpOptions {
+    return this.components.options;
   }
 
   /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
@@ -113,8 +155,8 @@ export class Warp {
     if (this.state === 'closed') return Promise.reject(new WarpClosedError('Warp is closed'));
     this.startPromise ??= (async () => {
       this.state = 'starting';
-      assertClusterWideLocks(this.locker, this.registry.all().some((r) => r.mode !== Mode.StrongLocal));
-      await this.cluster.start();
+      assertClusterWideLocks(this.locker, this.components.registry.all().some((r) => r.mode !== Mode.StrongLocal));
+      await this.components.cluster.start();
       this.validator.start();
       // close() may have run while the cluster was starting: it wins.
       if (this.state === 'starting') this.state = 'started';
@@ -129,21 +171,21 @@ export class Warp {
    */
   register(keyOrPattern: string, mode: Mode, options?: RegisterOptions): Registration {
     if (this.state !== 'new') assertClusterWideLocks(this.locker, mode !== Mode.StrongLocal);
-    return this.registry.register(keyOrPattern, mode, options, this.options.defaultTtl);
+    return this.components.registry.register(keyOrPattern, mode, options, this.components.options.defaultTtl);
   }
 
   /** Removes a registration; keys it covered become unregistered (or fall to a broader pattern). */
   unregister(keyOrPattern: string): void {
-    this.registry.unregister(keyOrPattern);
+    this.components.registry.unregister(keyOrPattern);
   }
 
   /**
    * The registration that governs `key`.
    * @throws InvalidKeyError when the key is malformed; UnregisteredKeyError when nothing matches.
    */
-  registrationOf(key: string): Registration {
+  override registrationOf(key: string): Registration {
     assertKey(key);
-    const registration = this.registry.resolve(key);
+    const registration = this.components.registry.resolve(key);
     if (registration === undefined) {
       throw new UnregisteredKeyError(
         `Key "${key}" is not registered: register it (or a pattern such as "${key.split(':')[0]}:*") with a mode first`,
@@ -227,7 +269,7 @@ export class Warp {
     try {
       registration = this.registrationOf(key);
       this.assertOpen(key);
-      assertStorable(this.codec, key, value);
+      assertStorable(this.components.codec, key, value);
       ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
       if (options?.storeTtl !== undefined) storeTtl = entryTtl(key, options.storeTtl, 'storeTtl') || undefined;
     } catch (error) {
@@ -301,103 +343,9 @@ export class Warp {
    * reported.
    */
   warmup(): Promise<WarmupReport> {
-    return warmup(this.registry, this.store, this.options.warmupConcurrency, (key, registration) =>
+    return warmup(this.components.registry, this.store, this.components.options.warmupConcurrency, (key, registration) =>
       this.reads.run(key, (flight) => this.readPath.load(key, registration, flight)),
     );
-  }
-
-  /**
-   * Acquires the distributed lock `name` (cluster-wide with a `RedisLocker`). The handle renews
-   * itself while held; pass `handle.fencingToken` to the store to fence out stale holders.
-   * @throws LockTimeoutError, InvalidKeyError, InvalidOptionsError
-   */
-  lock(name: string, options?: LockOptions): Promise<LockHandle> {
-    assertLockName(name);
-    return this.locks.acquire(this.lockName(name), resolveLockOptions(options));
-  }
-
-  /**
-   * Runs `fn` holding the lock `name` and always releases it.
-   * @throws LockTimeoutError, LockLostError (when the lock was lost while `fn` ran)
-   */
-  withLock<T>(name: string, fn: (handle: LockHandle) => T | Promise<T>, options?: LockOptions): Promise<T> {
-    assertLockName(name);
-    return withLock(this.locks, this.lockName(name), fn, options);
-  }
-
-  /**
-   * Grants a lease of `ttlMs`, known on every node; keys attached to it are invalidated everywhere
-   * when it is revoked on any node or expires without renewal.
-   * @throws InvalidOptionsError unless `ttlMs` is in (0, 2147483647]; WarpClosedError
-   */
-  grantLease(ttlMs: number): Promise<Lease> {
-    return this.leases.grant(ttlMs);
-  }
-
-  /**
-   * Attaches a registered key to a lease.
-   * @throws LeaseNotFoundError, UnregisteredKeyError, InvalidKeyError
-   */
-  attachKey(leaseId: string, key: string): Promise<void> {
-    try {
-      this.registrationOf(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.leases.attach(leaseId, key);
-  }
-
-  /**
-   * Extends a lease by its TTL from now, on every node.
-   * @throws LeaseNotFoundError
-   */
-  renewLease(leaseId: string): Promise<Lease> {
-    return this.leases.renew(leaseId);
-  }
-
-  /**
-   * Ends a lease and invalidates its keys on every node.
-   * @throws LeaseNotFoundError, QuorumNotReachedError (StrongDistributed keys)
-   */
-  revokeLease(leaseId: string): Promise<void> {
-    return this.leases.revoke(leaseId);
-  }
-
-  /**
-   * The versions of `key` this node knows, oldest first: its own writes and the versions it read
-   * from a shared cache tier (see docs/versioned.md).
-   * @throws UnregisteredKeyError, InvalidKeyError
-   */
-  async history<T>(key: string): Promise<Versioned<T>[]> {
-    this.registrationOf(key);
-    return this.versionsOrThrow().history<T>(key);
-  }
-
-  /**
-   * The value of `key` that was current at `at` (a Date or epoch ms) among the versions this node
-   * knows; `undefined` when `at` predates them all.
-   * @throws UnregisteredKeyError, InvalidKeyError, InvalidOptionsError (an invalid time)
-   */
-  async getAt<T>(key: string, at: Date | number): Promise<T | undefined> {
-    this.registrationOf(key);
-    return this.versionsOrThrow().getAt<T>(key, at);
-  }
-
-  /**
-   * Publishes bytes on a topic to watchers on every node, this one included.
-   * @throws InvalidKeyError, PayloadTooLargeError, WarpClosedError
-   */
-  publish(topic: string, payload: Uint8Array): Promise<void> {
-    return this.watchBus.publish(topic, payload);
-  }
-
-  /**
-   * Watches a topic, or every topic under `{ prefix }`, on every node: an AsyncIterable of events
-   * with `.observable()` for rxjs.
-   * @throws InvalidKeyError, InvalidOptionsError, WarpClosedError
-   */
-  watch(target: WatchTarget, options?: WatchOptions): WatchSubscription {
-    return this.watchBus.watch(target, options);
   }
 
   /** Flushes pending invalidations, leaves the cluster and closes what Warp opened. Idempotent. */
@@ -406,7 +354,7 @@ export class Warp {
     this.state = 'closed';
     // Each step gets what is left of `shutdownTimeout`; what does not finish is logged and left
     // behind (the buses drop their connections on their own when a graceful close hangs).
-    const deadline = performance.now() + this.options.shutdownTimeout;
+    const deadline = performance.now() + this.components.options.shutdownTimeout;
     const unfinished: string[] = [];
     const step = async (what: string, operation: Promise<unknown> | undefined): Promise<void> => {
       try {
@@ -419,13 +367,13 @@ export class Warp {
     // Writes already past their checks finish and queue their invalidations before the flush.
     await step('writes in flight', this.writePath.idle());
     this.validator.stop();
-    this.leases.close();
-    this.watchBus.close();
-    await step('the goodbye to peers', this.cluster.close());
+    this.components.leases.close();
+    this.components.watchBus.close();
+    await step('the goodbye to peers', this.components.cluster.close());
     this.detachMetrics?.();
     await Promise.all([step('the locker', this.locker.close()), step('the cache', this.cache.close?.()), step('the bus', this.bus.close())]);
     if (unfinished.length > 0) {
-      this.logger.warn(`Warp: close() did not finish within shutdownTimeout (${this.options.shutdownTimeout} ms): ${unfinished.join('; ')}`);
+      this.logger.warn(`Warp: close() did not finish within shutdownTimeout (${this.components.options.shutdownTimeout} ms): ${unfinished.join('; ')}`);
     }
   }
 
@@ -444,24 +392,13 @@ export class Warp {
     await this.reads.run(key, (flight) => this.readPath.load(key, registration, flight));
   }
 
-
-
-
-  /** Lock names are namespaced so clusters sharing a Redis never contend. */
-  private lockName(name: string): string {
-    return `${this.namespace}:lock:${name}`;
-  }
-
-  private versionsOrThrow(): VersionedCache {
-    if (this.versions === undefined) {
-      throw new InvalidOptionsError('history() and getAt() need the versioned cache: set the "versions" option (e.g. versions: {})');
-    }
-    return this.versions;
-  }
-
   private assertOpen(key: string): void {
     if (this.state === 'closed') throw new WarpClosedError(`Cannot write "${key}": Warp is closed`, { key });
   }
+}
+
+function notYetBuilt(): Promise<void> {
+  return Promise.reject(new WarpClosedError('Warp is still being built'));
 }
 
 function entryTtl(key: string, ttl: unknown, name = 'ttl'): number {

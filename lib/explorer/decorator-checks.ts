@@ -34,7 +34,7 @@ export class DecoratorChecks {
   private readonly declared = new Map<string, { mode: Mode; where: string }>();
   private readonly writes: Array<{ where: string; decorator: string; template: KeyTemplate; pattern: string }> = [];
 
-  constructor(private readonly registry: KeyRegistry) {
+  constructor(private readonly registry: Pick<KeyRegistry, 'all' | 'covering'>) {
     this.moduleRegistrations = registry.all();
   }
 

@@ -56,17 +56,14 @@ export class WarpHealthIndicator {
   }
 
   private async inspect(options: WarpHealthOptions): Promise<WarpHealthDetails> {
-    const { cluster, nodeId } = this.warp;
-    const connected = cluster.connected;
-    const members = cluster.livePeers().length + 1;
+    const { nodeId, connected, members, closed, duplicateNodeIds: duplicates } = this.warp.status();
     const clients = new Set([...redisClientsOf(this.warp), ...[options.redis ?? []].flat()]);
     const unreachable = clients.size === 0 ? [] : await unreachableClients([...clients], options.timeout ?? 1000);
     const problems: string[] = [];
-    if (this.warp.closed) problems.push('Warp is closed');
+    if (closed) problems.push('Warp is closed');
     if (!connected) problems.push('not connected to the cluster bus');
     if (members < (options.minMembers ?? 1)) problems.push(`${members} live members, fewer than ${options.minMembers}`);
     if (unreachable.length > 0) problems.push(`Redis unreachable: ${unreachable.join('; ')}`);
-    const duplicates = cluster.duplicateNodeIds();
     if (duplicates.length > 0) problems.push(`node id used by two live processes: ${duplicates.join(', ')}`);
     return {
       nodeId,

@@ -223,9 +223,9 @@ function defineMetrics(prom: PromClient, registry: Registry, buckets: number[]):
     lockHold: histogram('warp_lock_hold_seconds', 'Time locks acquired through Warp were held'),
     leaseRevocations: counter('warp_lease_revocations_total', 'Leases revoked or expired'),
     validator: counter('warp_validator_keys_total', 'Keys the validator checked, found mismatched, or healed', ['outcome']),
-    cacheEntries: gauge('warp_cache_entries', 'Entries in the node-local cache tier', (w) => w.cache.size),
-    busConnected: gauge('warp_bus_connected', '1 when the node hears the cluster bus, else 0', (w) => (w.cluster.connected ? 1 : 0)),
-    clusterMembers: gauge('warp_cluster_members', 'Live cluster members seen by this node, itself included', (w) => w.cluster.livePeers().length + 1),
+    cacheEntries: gauge('warp_cache_entries', 'Entries in the node-local cache tier', (w) => w.status().cacheEntries),
+    busConnected: gauge('warp_bus_connected', '1 when the node hears the cluster bus, else 0', (w) => (w.status().connected ? 1 : 0)),
+    clusterMembers: gauge('warp_cluster_members', 'Live cluster members seen by this node, itself included', (w) => w.status().members),
     observed,
   };
 }

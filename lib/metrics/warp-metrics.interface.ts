@@ -36,8 +36,8 @@ export interface WarpMetrics {
 /** What a metrics sink may read from an engine at scrape time (structural, to avoid an import cycle). */
 export interface ObservedWarp {
   readonly nodeId: string;
-  readonly cache: { readonly size?: number };
-  readonly cluster: { readonly connected: boolean; livePeers(): string[] };
+  /** `Warp.status()`: the fields a gauge reads. */
+  status(): { readonly connected: boolean; readonly members: number; readonly cacheEntries?: number };
 }
 
 const noop = (): void => {};
