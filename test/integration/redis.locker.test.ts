@@ -181,3 +181,22 @@ describe('RedisLocker', { skip }, () => {
     assert.throws(() => new RedisLocker(admin, { retryMinMs: 100, retryMaxMs: 10 }), InvalidOptionsError);
   });
 });
+
+describe('a RedisLocker whose Redis is unreachable', () => {
+  it('keeps its backoff while waiting instead of spinning on failed commands', async () => {
+    // A real ioredis client aimed at a closed port, failing every command at once.
+    const client = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    const locker = new RedisLocker(client);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      await assert.rejects(locker.acquire('x', { ttl: 10_000, waitTimeout: 300 }), LockTimeoutError);
+    } finally {
+      clearInterval(timer);
+      await locker.close();
+      client.disconnect();
+    }
+    assert.ok(ticks >= 10, `the event loop starved: ${ticks} timer ticks while waiting 300 ms`);
+  });
+});

@@ -119,3 +119,40 @@ describe('leases on one node', () => {
     await assert.rejects(warp.renewLease(lease.id), WarpClosedError);
   });
 });
+
+describe('leases with keys that escape to large messages', () => {
+  const factory = new WarpFactory();
+  afterEach(() => factory.closeAll());
+
+  const bigKeys = Array.from({ length: 200 }, (_, i) => `k:${String(i).padStart(3, '0')}${'\u0001'.repeat(1015)}`);
+
+  it('revokes and evicts every key: revocations are split by encoded size', async () => {
+    const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
+    const lease = await warp.grantLease(60_000);
+    for (const key of bigKeys) {
+      await warp.set(key, 'v');
+      await warp.attachKey(lease.id, key);
+    }
+    await warp.revokeLease(lease.id);
+    assert.ok(bigKeys.every((key) => warp.cache.peek?.(key) === undefined));
+  });
+
+  it('expires without an unhandled rejection and evicts every key', async () => {
+    const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
+    const lease = await warp.grantLease(50);
+    for (const key of bigKeys) {
+      await warp.set(key, 'v');
+      await warp.attachKey(lease.id, key);
+    }
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await eventually(() => bigKeys.every((key) => warp.cache.peek?.(key) === undefined), 5000);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+});
