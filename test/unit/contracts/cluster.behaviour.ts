@@ -175,7 +175,8 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
 
     it('rejects with QuorumNotReachedError when fewer peers than `quorum` acknowledge, and changes nothing', async (t) => {
       if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
-      const { nodes, store } = await cluster(3, [{ key: 'q2', mode: Mode.StrongDistributed }], { publishTimeout: 300, quorum: 2 });
+      // 1 s for acknowledgements: the write before the cut needs both peers in time on a busy machine.
+      const { nodes, store } = await cluster(3, [{ key: 'q2', mode: Mode.StrongDistributed }], { publishTimeout: 1000, quorum: 2 });
       await nodes[0].warp.set('q2', 'before');
       await factory.cut(nodes[2].bus);
       await assert.rejects(nodes[0].warp.set('q2', 'during'), QuorumNotReachedError);
