@@ -3,7 +3,6 @@ import { afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { LastKnownValues } from '../../../lib/core/fail-safe.js';
 import type { Cache } from '../../../lib/cache/cache.interface.js';
-import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import type { Envelope } from '../../../lib/core/envelope.js';
 import { Mode } from '../../../lib/core/mode.js';
 import { PrometheusWarpMetrics } from '../../../lib/metrics/prometheus.metrics.js';
@@ -144,12 +143,15 @@ describe('fail-safe never serves a value that was invalidated', () => {
   const factory = new WarpFactory();
   afterEach(() => factory.closeAll());
 
-  it('forgets a value whose lease was revoked on a peer', async () => {
-    const bus = new MemoryBus();
+  /** Two nodes with a 60 s fail-safe grace over one FlakyStore, `pattern` EventualDistributed. */
+  async function pair(pattern: string) {
     const store = new FlakyStore();
-    const common = { store, failSafe: { grace: 60_000 }, heartbeatInterval: 20, keys: [{ key: 's:*', mode: Mode.EventualDistributed }] };
-    const a = await factory.start({ ...common, nodeId: 'a', bus: bus.node() });
-    const b = await factory.start({ ...common, nodeId: 'b', bus: bus.node() });
+    const { warps } = await factory.startCluster(2, { store, failSafe: { grace: 60_000 }, heartbeatInterval: 20, keys: [{ key: pattern, mode: Mode.EventualDistributed }] });
+    return { store, a: warps[0], b: warps[1] };
+  }
+
+  it('forgets a value whose lease was revoked on a peer', async () => {
+    const { store, a, b } = await pair('s:*');
     await a.set('s:1', 'token');
     const lease = await a.grantLease(60_000);
     await a.attachKey(lease.id, 's:1');
@@ -162,11 +164,7 @@ describe('fail-safe never serves a value that was invalidated', () => {
   });
 
   it("forgets a value a peer invalidated explicitly, but keeps one a peer's write replaced (stale within grace)", async () => {
-    const bus = new MemoryBus();
-    const store = new FlakyStore();
-    const common = { store, failSafe: { grace: 60_000 }, heartbeatInterval: 20, keys: [{ key: 'e:*', mode: Mode.EventualDistributed }] };
-    const a = await factory.start({ ...common, nodeId: 'a', bus: bus.node() });
-    const b = await factory.start({ ...common, nodeId: 'b', bus: bus.node() });
+    const { store, a, b } = await pair('e:*');
     await store.set('e:dropped', 'd1');
     await store.set('e:written', 'w1');
     assert.equal(await b.get('e:dropped'), 'd1');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/core/mode.js';
+import type { Warp } from '../../../lib/core/warp.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, LeaseNotFoundError, UnregisteredKeyError, WarpClosedError } from '../../../lib/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
@@ -124,15 +125,19 @@ describe('leases with keys that escape to large messages', () => {
   const factory = new WarpFactory();
   afterEach(() => factory.closeAll());
 
+  async function setAndAttach(warp: Warp, leaseId: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      await warp.set(key, 'v');
+      await warp.attachKey(leaseId, key);
+    }
+  }
+
   const bigKeys = Array.from({ length: 200 }, (_, i) => `k:${String(i).padStart(3, '0')}${'\u0001'.repeat(1015)}`);
 
   it('revokes and evicts every key: revocations are split by encoded size', async () => {
     const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
     const lease = await warp.grantLease(60_000);
-    for (const key of bigKeys) {
-      await warp.set(key, 'v');
-      await warp.attachKey(lease.id, key);
-    }
+    await setAndAttach(warp, lease.id, bigKeys);
     await warp.revokeLease(lease.id);
     assert.ok(bigKeys.every((key) => warp.cache.peek?.(key) === undefined));
   });
@@ -140,10 +145,7 @@ describe('leases with keys that escape to large messages', () => {
   it('expires without an unhandled rejection and evicts every key', async () => {
     const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
     const lease = await warp.grantLease(50);
-    for (const key of bigKeys) {
-      await warp.set(key, 'v');
-      await warp.attachKey(lease.id, key);
-    }
+    await setAndAttach(warp, lease.id, bigKeys);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
