@@ -66,7 +66,8 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
     await a.set('item:1', 'v1');
     assert.equal(await b.get('item:1'), 'v1');
 
-    // Background traffic on both nodes for the whole test: only WarpErrors may come out.
+    // Background traffic on both nodes during the outage: only WarpErrors may come out. It stops
+    // in `finally`, so a failed assertion ends the test instead of leaving the loop spinning.
     const failures: unknown[] = [];
     let traffic = true;
     let i = 0;
@@ -79,23 +80,25 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
+    try {
+      await redis.kill();
+      await eventually(() => !a.cluster.connected && !b.cluster.connected, 10_000);
+      // Cut off from the bus, each node dropped distributed keys from L1: reads go to the dead store
+      // and are answered from the last known values.
+      assert.equal(await b.get('item:1'), 'v1');
+      await assert.rejects(a.set('item:1', 'lost'), { name: 'StoreError' }, 'writes fail loudly');
+      const during = await registryB.metrics();
+      assert.equal(metricValue(during, 'warp_bus_connected'), 0);
+      assert.ok(metricValue(during, 'warp_failsafe_served_total', { pattern: 'item:*' }) >= 1);
+      assert.ok(metricValue(during, 'warp_store_errors_total', { pattern: 'item:*', operation: 'read' }) >= 1);
 
-    await redis.kill();
-    await eventually(() => !a.cluster.connected && !b.cluster.connected, 10_000);
-    // Cut off from the bus, each node dropped distributed keys from L1: reads go to the dead store
-    // and are answered from the last known values.
-    assert.equal(await b.get('item:1'), 'v1');
-    await assert.rejects(a.set('item:1', 'lost'), { name: 'StoreError' }, 'writes fail loudly');
-    const during = await registryB.metrics();
-    assert.equal(metricValue(during, 'warp_bus_connected'), 0);
-    assert.ok(metricValue(during, 'warp_failsafe_served_total', { pattern: 'item:*' }) >= 1);
-    assert.ok(metricValue(during, 'warp_store_errors_total', { pattern: 'item:*', operation: 'read' }) >= 1);
-
-    await redis.start(); // empty: no persistence
-    await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
-    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
-    traffic = false;
-    await loop;
+      await redis.start(); // empty: no persistence
+      await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
+      await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
+    } finally {
+      traffic = false;
+      await loop;
+    }
 
     await a.set('item:1', 'v2');
     assert.equal(await a.get('item:1'), 'v2');
