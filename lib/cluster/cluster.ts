@@ -219,7 +219,7 @@ export class Cluster implements ClusterChannel {
     let byeTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (byeTimer = setTimeout(resolve, BYE_TIMEOUT_MS)));
     // A node that never started never said hello: peers have nothing to forget.
-    const started = this.heartbeatTimer !== undefined;
+    const started = this.liveness.started;
     await Promise.race([started ? this.send(MessageKind.Bye, {}) : Promise.resolve(), timeout]);
     clearTimeout(byeTimer);
     this.liveness.markClosed();

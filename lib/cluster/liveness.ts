@@ -88,6 +88,11 @@ export class Liveness {
     return this.transportUp && !this.isClosed && !this.isClosing && this.echoedSinceUp;
   }
 
+  /** Whether `start()` began heartbeating (a node that never did has no goodbye to say). */
+  get started(): boolean {
+    return this.heartbeatTimer !== undefined;
+  }
+
   /** `close()` began: no heartbeat may follow the goodbye. */
   get closing(): boolean {
     return this.isClosing;
