@@ -41,7 +41,7 @@ describe('the startup line', () => {
       describeStartup(warp),
       `Warp started: node api-1 (incarnation ${warp.incarnation}), namespace "shop", bus RedisBus (bus.internal:6381), ` +
         'cache TieredCache (L1 MemoryCache, L2 RedisCache (cache.internal:6380)), store RedisStore (cache.internal:6380), ' +
-        'locker RedisLocker, 1 key registration',
+        'locker RedisLocker (cache.internal:6380), 1 key registration',
     );
   });
 
@@ -55,7 +55,7 @@ describe('the startup line', () => {
     const line = describeStartup(warp);
     assert.match(line, /bus TransportBus \(NATS nats:\/\/n1:4222, nats:\/\/n2:4222\)/);
     assert.match(line, /cache RedisCache \(cluster r1:7000, r2:7001\)/);
-    assert.match(line, /locker RedisLocker, 0 key registrations$/);
+    assert.match(line, /locker RedisLocker \(cluster r1:7000, r2:7001\), 0 key registrations$/);
     const local = factory.create({ bus: new TransportBus({ transport: Transport.MQTT, options: { url: 'mqtt://broker:1883' } }) });
     assert.match(describeStartup(local), /bus TransportBus \(MQTT mqtt:\/\/broker:1883\), cache MemoryCache, store MemoryStore, locker MemoryLocker \(this process only\)/);
   });
