@@ -81,7 +81,7 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
     };
     const packages = { '': { name: 'warp-packed-app', dependencies }, 'node_modules/nestjs-warp': warpEntry, ...lockfileSubset(lock.packages, APP_DEPENDENCIES) };
     await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'warp-packed-app', lockfileVersion: 3, requires: true, packages }, null, 2));
-    for (const script of ['memory.mjs', 'redis.mjs', 'deep-import.mjs']) await copyFile(join(fixtures, script), join(app, script));
+    for (const script of ['memory.mjs', 'redis.mjs', 'deep-import.mjs', 'testing.mjs', 'store-contract.test.mjs']) await copyFile(join(fixtures, script), join(app, script));
     // --offline: every tarball must come from the cache; a miss fails here instead of downloading.
     install = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app);
   }, { timeout: 240_000 });
@@ -92,7 +92,7 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
 
   it('ships the compiled code, its types, README, LICENSE and docs, and no sources or tests', () => {
     const paths = packed.files.map((file) => file.path);
-    for (const path of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/health/warp.health.js', 'dist/health/warp.health.d.ts']) {
+    for (const path of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/health/warp.health.js', 'dist/health/warp.health.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']) {
       assert.ok(paths.includes(path), `${path} in the tarball`);
     }
     assert.deepEqual(paths.filter((path) => !/^(dist|docs)\//.test(path) && !['package.json', 'LICENSE', 'README.md'].includes(path)), []);
@@ -115,6 +115,18 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
       'nestjs-warp/dist/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'nestjs-warp/package.json': 'ok',
     });
+  });
+
+  it('resolves nestjs-warp/testing: the contract suites and createWarpCluster, whose nodes see each other\'s writes', async () => {
+    const { exports, read } = await runApp(app, 'testing.mjs');
+    assert.deepEqual(exports, ['busContract', 'cacheContract', 'createWarpCluster', 'eventually', 'lockerContract', 'storeContract']);
+    assert.equal(read, 'Ada');
+  });
+
+  it('runs the store contract suite of nestjs-warp/testing with node --test, as the README shows', async () => {
+    const { stdout } = await run(process.execPath, ['--test', 'store-contract.test.mjs'], app);
+    assert.match(stdout, /^# fail 0$/m);
+    assert.doesNotMatch(stdout, /^# pass 0$/m);
   });
 
   it('runs on Redis: writes through RedisStore, caches in RedisCache, locks with RedisLocker, publishes on RedisBus', { skip: skipRedis }, async () => {
