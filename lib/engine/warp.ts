@@ -97,6 +97,12 @@ export class Warp {
   private readonly detachMetrics?: () => void;
   private startPromise?: Promise<void>;
 
+  /**
+   * Builds the engine from its options, all optional (memory cache, store, bus and locker by
+   * default). Nothing connects until `start()`.
+   * @throws InvalidOptionsError naming the option and the accepted values when an option is invalid.
+   * @throws InvalidKeyError when a key of `options.keys` is malformed.
+   */
   constructor(options: WarpOptions = {}) {
     const parts = createWarpComponents(options, { invalidate: (key) => this.invalidate(key), heal: (key) => this.heal(key) });
     ({ nodeId: this.nodeId, incarnation: this.incarnation, namespace: this.namespace, options: this.options } = parts);
@@ -108,7 +114,12 @@ export class Warp {
     this.detachMetrics = this.metrics.observe?.(this);
   }
 
-  /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
+  /**
+   * Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init.
+   * @throws WarpClosedError once `close()` was called.
+   * @throws InvalidOptionsError when a distributed key is registered and the locker is not cluster-wide.
+   * @throws BusError when the bus cannot connect (the bus's own error as `cause`).
+   */
   start(): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new WarpClosedError('Warp is closed'));
     this.startPromise ??= (async () => {
@@ -290,15 +301,19 @@ export class Warp {
     return this.readPath.getMany<T>(keys, keys.map((key) => this.registrationOf(key)));
   }
 
-  /** Writes several keys (each with its own mode); rejects with the first failure. */
+  /**
+   * Writes several keys (each with its own mode); rejects with the first failure.
+   * @throws what `set` throws, for the first entry that fails: UnregisteredKeyError,
+   *   InvalidKeyError, InvalidOptionsError, StoreError, QuorumNotReachedError, WarpClosedError.
+   */
   async setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     await Promise.all(entries.map(([key, value]) => this.set(key, value)));
   }
 
   /**
    * Loads registered exact keys, and the keys of patterns the store can list, from the store
-   * into the cache with bounded concurrency. Never throws for a single key: failures are
-   * reported.
+   * into the cache with bounded concurrency. Never rejects: a key that fails to load, or a
+   * pattern whose keys the store cannot list, is in the report's `failed`.
    */
   warmup(): Promise<WarmupReport> {
     return warmup(this.registry, this.store, this.options.warmupConcurrency, (key, registration) =>
