@@ -6,8 +6,13 @@ import { do_not_optimize, measure } from 'mitata';
 
 /** What a run measures. */
 export interface BenchConfig {
-  /** The smoke-test size: a few seconds in all. */
+  /** Small sizes: a few seconds per suite. */
   quick: boolean;
+  /**
+   * The smoke test's size (`--smoke`, implies `quick`): each micro-benchmark runs a handful of
+   * iterations without GC, so the report's shape is checked, not its numbers.
+   */
+  smoke?: boolean;
   /** Another checkout (its root, built with `npm run build:all`) measured beside this build where a suite can. */
   compareBuild?: string;
   /** Suites to run (`local`, `distributed`, `strong`, `memory`); all when absent. */
@@ -39,7 +44,7 @@ export interface Verdict {
 }
 
 /**
- * Reads `--quick` / `BENCH_QUICK=1`, `--compare-build <dir>` / `BENCH_COMPARE_BUILD=<dir>` and
+ * Reads `--quick` / `BENCH_QUICK=1`, `--smoke`, `--compare-build <dir>` / `BENCH_COMPARE_BUILD=<dir>` and
  * `--only <suite,...>`.
  */
 export function configFromArgs(argv: readonly string[]): BenchConfig {
@@ -52,7 +57,8 @@ export function configFromArgs(argv: readonly string[]): BenchConfig {
   };
   const compareBuild = valueOf('--compare-build') ?? (process.env.BENCH_COMPARE_BUILD || undefined);
   const only = valueOf('--only')?.split(',').map((name) => name.trim());
-  return { quick: argv.includes('--quick') || process.env.BENCH_QUICK === '1', compareBuild, only };
+  const smoke = argv.includes('--smoke');
+  return { quick: smoke || argv.includes('--quick') || process.env.BENCH_QUICK === '1', smoke, compareBuild, only };
 }
 
 // mitata falls back to allocating 1 GiB to provoke a GC when `gc()` is not exposed.
@@ -68,11 +74,16 @@ export async function measureOp(name: string, op: () => unknown, config: BenchCo
   if (probe instanceof Promise) await probe;
   // A sync result nobody reads lets the JIT delete the call: sink it (an async one mitata awaits).
   const measured = probe instanceof Promise ? op : () => do_not_optimize(op());
-  const stats = await measure(measured, {
-    gc: collect,
-    min_cpu_time: (config.quick ? 40 : 700) * 1e6,
-    ...(config.quick ? { max_samples: 64, warmup_samples: 1 } : {}),
-  });
+  const stats = await measure(
+    measured,
+    config.smoke
+      ? { gc: false, min_cpu_time: 0, min_samples: 2, max_samples: 2, batch_samples: 16, warmup_samples: 0 }
+      : {
+          gc: collect,
+          min_cpu_time: (config.quick ? 40 : 700) * 1e6,
+          ...(config.quick ? { max_samples: 64, warmup_samples: 1 } : {}),
+        },
+  );
   return { name, opsPerSec: 1e9 / stats.avg, p50: stats.p50, p99: stats.p99 };
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { describeStartup } from './engine/startup-summary.js';
+import { describeRedisClientWarnings, describeStartup } from './engine/startup-summary.js';
 import type { Warp } from './engine/warp.js';
 import { WarpExplorer } from './explorer/warp.explorer.js';
 import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
@@ -23,6 +23,7 @@ export class WarpLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAp
     this.explorer.explore();
     await this.warp.start();
     this.warp.logger.log(describeStartup(this.warp));
+    for (const warning of describeRedisClientWarnings(this.warp)) this.warp.logger.warn(warning);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -2,6 +2,9 @@
 // Runs every compiled test file under build/test with Node's test runner and ends with one plain
 // summary line ("Tests: N passed, N failed, N skipped") that CI and people read.
 // Usage: node scripts/run-tests.mjs [path ...]   (default: build/test)
+// Files run in parallel, each in its own process: TEST_CONCURRENCY (default 4) of them at once.
+// Most of a test's time is spent waiting (timers, child processes, Redis), so more files than
+// cores keeps the cores busy; every test owns its namespace, key prefix, channel and ports.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +21,9 @@ function testFiles(path) {
 
 const targets = process.argv.slice(2);
 const files = (targets.length ? targets : ['build/test']).flatMap(testFiles);
-const args = ['--test', '--test-reporter=spec', '--test-timeout=120000', ...files];
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 4);
+if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`TEST_CONCURRENCY must be a positive integer, got ${process.env.TEST_CONCURRENCY}`);
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 
 const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };

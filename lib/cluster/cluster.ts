@@ -286,7 +286,9 @@ export class Cluster implements ClusterChannel {
     this.eventual.close();
     let byeTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (byeTimer = setTimeout(resolve, BYE_TIMEOUT_MS)));
-    await Promise.race([this.send(MessageKind.Bye, {}), timeout]);
+    // A node that never started never said hello: peers have nothing to forget.
+    const started = this.heartbeatTimer !== undefined;
+    await Promise.race([started ? this.send(MessageKind.Bye, {}) : Promise.resolve(), timeout]);
     clearTimeout(byeTimer);
     this.closed = true;
     this.strong.close(new WarpClosedError('Warp closed while preparing a StrongDistributed write'));

@@ -1,6 +1,7 @@
 import { TransportBus } from '../bus/transport.bus.js';
 import { describeTransportEndpoint, SUPPORTED_TRANSPORTS } from '../bus/transport-bus-options.js';
 import { describeDefaultLocker } from './default-locker.js';
+import { redisClientWarnings } from '../redis/client-checks.js';
 import { describeRedisEndpoint } from '../redis/redis-endpoint.js';
 import type { Warp } from './warp.js';
 
@@ -34,4 +35,22 @@ function describeComponent(component: object): string {
   if (parts.l1 !== undefined && parts.l2 !== undefined) return `${name} (L1 ${describeComponent(parts.l1)}, L2 ${describeComponent(parts.l2)})`;
   if (parts.redis !== undefined) return `${name} (${describeRedisEndpoint(parts.redis)})`;
   return name;
+}
+
+/**
+ * Warnings about the ioredis clients Warp was given (cache tiers, store, bus, locker), each
+ * client once: options that would make it queue commands for a whole outage, no error listener.
+ */
+export function describeRedisClientWarnings(warp: Warp): string[] {
+  const clients = new Set<Parameters<typeof redisClientWarnings>[0]>();
+  const visit = (component: unknown): void => {
+    const parts = component as { l1?: unknown; l2?: unknown; redis?: unknown } | undefined;
+    if (parts === undefined || parts === null) return;
+    if (parts.l1 !== undefined) visit(parts.l1);
+    if (parts.l2 !== undefined) visit(parts.l2);
+    const redis = parts.redis as Parameters<typeof redisClientWarnings>[0] | undefined;
+    if (redis !== undefined && typeof redis.listenerCount === 'function') clients.add(redis);
+  };
+  for (const component of [warp.cache, warp.store, warp.bus, warp.locker]) visit(component);
+  return [...clients].flatMap((client) => redisClientWarnings(client).map((warning) => `Warp: ${warning}`));
 }

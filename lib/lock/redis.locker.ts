@@ -211,6 +211,11 @@ export class RedisLocker implements WarpLocker {
     };
   }
 
+  /** The client the locker runs its scripts on (yours: never closed here). */
+  get redis(): Redis | Cluster {
+    return this.#client;
+  }
+
   /**
    * Acquires `name` cluster-wide, waiting up to `waitTimeout` ms (0 tries once). The wait bounds
    * the time between attempts; a single attempt lasts as long as its Redis command.

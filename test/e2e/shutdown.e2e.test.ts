@@ -39,7 +39,11 @@ function added(baseline: Map<string, number>): string[] {
 
 describe('graceful shutdown of a Nest app on Redis (RedisBus, RedisCache, RedisStore, RedisLocker)', { skip }, () => {
   const prefix = `warp-test:shutdown:${randomUUID()}:`;
+  // What a failed test left open (apps, clients): closed here, so a failure ends the file instead
+  // of keeping its event loop alive until the runner's timeout.
+  const leftOpen: Array<() => Promise<unknown>> = [];
   after(async () => {
+    await Promise.allSettled(leftOpen.splice(0).map((close) => close()));
     const cleaner = new Redis({ ...SERVICES.redis });
     await deleteKeysWithPrefix(cleaner, prefix);
     await cleaner.quit();
@@ -77,11 +81,14 @@ describe('graceful shutdown of a Nest app on Redis (RedisBus, RedisCache, RedisS
     const baseline = activeResources();
     const clientA = new Redis({ ...SERVICES.redis });
     const clientB = new Redis({ ...SERVICES.redis });
+    leftOpen.push(async () => clientA.disconnect(), async () => clientB.disconnect());
     const a = await node(clientA, 'shutdown-a');
+    leftOpen.unshift(() => a.close());
     const b = await node(clientB, 'shutdown-b');
+    leftOpen.unshift(() => b.close());
     const warpA = a.get(WarpService);
     const warpB = b.get(WarpService);
-    await eventually(() => warpA.engine.cluster.livePeers().length === 1 && warpB.engine.cluster.livePeers().length === 1);
+    await eventually(() => warpA.engine.cluster.livePeers().length === 1 && warpB.engine.cluster.livePeers().length === 1, 15_000);
 
     // Traffic: writes, reads, read-through, strong writes acknowledged by the peer, locks.
     for (let i = 0; i < 20; i++) await warpA.set(`item:${i}`, { i });
@@ -103,6 +110,7 @@ describe('graceful shutdown of a Nest app on Redis (RedisBus, RedisCache, RedisS
     // The user owns the clients: Warp closed only what it opened (its subscriber connections).
     assert.equal(clientA.status, 'ready');
     await Promise.all([clientA.quit(), clientB.quit()]);
+    leftOpen.length = 0; // all closed
     await eventually(() => added(baseline).length === 0, 5000).catch(() => undefined);
     assert.deepEqual(added(baseline), [], `handles left open: ${JSON.stringify(process.getActiveResourcesInfo())}`);
   });

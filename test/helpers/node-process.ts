@@ -51,8 +51,11 @@ export class NodeProcess {
     });
   }
 
-  /** Starts `script` with `env` (and Node flags `execArgv`) and waits for its ready message. */
-  static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<NodeProcess> {
+  /**
+   * Starts `script` with `env` (and Node flags `execArgv`) and waits for its ready message. A start
+   * takes about 1 s; the default bound is generous because test files run in parallel on 2 cores.
+   */
+  static async start(name: string, script: string, env: Record<string, string>, timeoutMs = 60_000, execArgv: string[] = []): Promise<NodeProcess> {
     const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const node = new NodeProcess(name, child);
     // Killed with the test even when frozen (SIGSTOP), which keeps it from noticing the IPC close.

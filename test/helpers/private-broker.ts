@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { eventually } from './deferred.js';
-import { freePort } from './private-redis.js';
+import { accepts, freePort } from './private-redis.js';
 import { onProcessDeath } from './process-death.js';
 
 const HOST = '127.0.0.1';
@@ -15,14 +14,6 @@ const COMMANDS = {
 } as const satisfies Record<string, (port: number) => readonly [string, readonly string[]]>;
 
 export type BrokerKind = keyof typeof COMMANDS;
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 /**
  * A Redis, NATS or MQTT broker private to one test (a child process on a free port) that the

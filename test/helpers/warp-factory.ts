@@ -1,6 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryBus } from '../../lib/bus/memory.bus.js';
+import type { WarpBus } from '../../lib/bus/bus.interface.js';
+import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { Warp } from '../../lib/engine/warp.js';
 import type { WarpOptions } from '../../lib/interfaces/warp-options.interface.js';
 import type { WarpLogger } from '../../lib/interfaces/warp-logger.interface.js';
+import { MemoryStore } from '../../lib/store/memory.store.js';
+import type { WarpStore } from '../../lib/store/store.interface.js';
+import { eventually } from './deferred.js';
 
 /** A logger that records instead of printing, so tests can assert on warnings. */
 export class RecordingLogger implements WarpLogger {
@@ -14,6 +21,39 @@ export class RecordingLogger implements WarpLogger {
   error(message: string): void {
     this.lines.push(`error: ${message}`);
   }
+}
+
+/** A namespace no other test (in this process or a parallel one) uses: `t` + 8 hex digits. */
+export function freshNamespace(): string {
+  return `t${randomUUID().slice(0, 8)}`;
+}
+
+/** What `startCluster` builds each node from. */
+export interface ClusterOptions extends Omit<WarpOptions, 'bus' | 'cache' | 'store' | 'nodeId'> {
+  /** Node i's bus. Default: a node of the cluster's own `MemoryBus`. */
+  bus?: (i: number) => WarpBus | Promise<WarpBus>;
+  /** The store: one shared by every node, or node i's own (a view of a shared one). Default: one `MemoryStore`. */
+  store?: WarpStore | ((i: number) => WarpStore);
+  /** How long the nodes may take to know each other. Default 5 s. */
+  membershipTimeoutMs?: number;
+}
+
+/** One started node: its engine, and the bus, local cache and store it was built with. */
+export interface ClusterNode {
+  warp: Warp;
+  bus: WarpBus;
+  cache: MemoryCache;
+  store: WarpStore;
+}
+
+/** Nodes `node-0`... sharing a namespace, each knowing every other one. */
+export interface StartedCluster {
+  nodes: ClusterNode[];
+  /** The engines of `nodes`, in order. */
+  warps: Warp[];
+  namespace: string;
+  /** The bus the nodes share unless `bus` was given. */
+  memoryBus: MemoryBus;
 }
 
 /** Builds and starts engines, and closes every one of them in `closeAll()`. */
@@ -31,6 +71,30 @@ export class WarpFactory {
     const warp = new Warp({ logger: new RecordingLogger(), ...options });
     this.created.push(warp);
     return warp;
+  }
+
+  /**
+   * Starts `size` nodes (`node-0`, `node-1`, ...), each with its own `MemoryCache`, in a fresh
+   * namespace unless one is given, and resolves once every node counts every other one live and
+   * is admitted: a test starts from a settled membership.
+   */
+  async startCluster(size: number, options: ClusterOptions = {}): Promise<StartedCluster> {
+    const { bus, store, membershipTimeoutMs = 5000, ...rest } = options;
+    const memoryBus = new MemoryBus();
+    const shared = store === undefined ? new MemoryStore() : store;
+    const namespace = rest.namespace ?? freshNamespace();
+    const nodes: ClusterNode[] = [];
+    for (let i = 0; i < size; i++) {
+      const node = {
+        bus: bus === undefined ? memoryBus.node() : await bus(i),
+        cache: new MemoryCache(),
+        store: typeof shared === 'function' ? shared(i) : shared,
+      };
+      const warp = await this.start({ ...rest, namespace, nodeId: `node-${i}`, ...node });
+      nodes.push({ warp, ...node });
+    }
+    await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted), membershipTimeoutMs);
+    return { nodes, warps: nodes.map((n) => n.warp), namespace, memoryBus };
   }
 
   async closeAll(): Promise<void> {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { RedisCache } from '../../lib/cache/redis.cache.js';
@@ -10,10 +9,9 @@ import type { Warp } from '../../lib/engine/warp.js';
 import { WarpError } from '../../lib/common/warp.errors.js';
 import { eventually } from '../helpers/deferred.js';
 import { postgresTestRun } from '../helpers/postgres-test-run.js';
-import { PrivateRedis } from '../helpers/private-redis.js';
+import { redisOutageRun } from '../helpers/redis-outage-run.js';
 import { skipUnless, skipUnlessOnPath } from '../helpers/services.js';
 import { PgKvStore } from '../helpers/store-adapters/pg-kv.store.js';
-import { WarpFactory } from '../helpers/warp-factory.js';
 
 const STORE_TIMEOUT = 300;
 /** What a request may take at worst during the outage: a strong write's lock round trip is bounded by the Redis command timeout. */
@@ -40,27 +38,10 @@ function percentile(values: number[], p: number): number {
  * DEFAULT options (offline queue, 20 retries per request): Warp alone must bound every request.
  */
 describe('a Redis outage behind two nodes with a healthy PostgreSQL store (ioredis defaults)', { skip }, () => {
-  let redis: PrivateRedis;
-  const clients: Redis[] = [];
-  const factory = new WarpFactory();
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-  before(async () => {
-    redis = await PrivateRedis.start();
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(async () => {
-    await factory.closeAll();
-    for (const client of clients) client.disconnect();
-    await redis.stop();
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const { redis, client: connect, factory, unhandled } = redisOutageRun();
 
   async function node(nodeId: string, store: PgKvStore): Promise<Warp> {
-    const client = new Redis({ host: redis.host, port: redis.port });
-    client.on('error', () => undefined); // the application's handler; Warp reports the outage itself
-    clients.push(client);
+    const client = connect(); // ioredis defaults
     return factory.start({
       nodeId,
       namespace: 'outage-pg',
@@ -111,10 +92,10 @@ describe('a Redis outage behind two nodes with a healthy PostgreSQL store (iored
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       phase = 'outage';
-      await redis.kill();
+      await redis().kill();
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       phase = 'after';
-      await redis.start(); // empty: no persistence
+      await redis().start(); // empty: no persistence
       await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
       await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
     } finally {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
@@ -14,35 +13,17 @@ import { WarpError } from '../../lib/common/warp.errors.js';
 import { eventually } from '../helpers/deferred.js';
 import { skipUnlessOnPath } from '../helpers/services.js';
 import { metricValue } from '../helpers/prometheus-text.js';
-import { PrivateRedis } from '../helpers/private-redis.js';
-import { WarpFactory } from '../helpers/warp-factory.js';
+import { redisOutageRun } from '../helpers/redis-outage-run.js';
 
-const HOST = '127.0.0.1';
 
 const skip = await skipUnlessOnPath(['redis-server'], 'a private redis-server');
 
 describe('a Redis outage under traffic (private redis-server killed and restarted)', { skip }, () => {
-  let redis: PrivateRedis;
-  const clients: Redis[] = [];
-  const factory = new WarpFactory();
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-  before(async () => {
-    redis = await PrivateRedis.start();
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(async () => {
-    await factory.closeAll();
-    for (const client of clients) client.disconnect();
-    await redis.stop();
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const { redis, client: connect, factory, unhandled } = redisOutageRun();
 
   async function node(nodeId: string, registry: Registry): Promise<Warp> {
     // Fail commands after one reconnection attempt instead of queueing them for the whole outage.
-    const client = new Redis({ host: HOST, port: redis.port, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
-    clients.push(client);
+    const client = connect({ maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     return factory.start({
       nodeId,
       namespace: 'outage',
@@ -66,7 +47,8 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
     await a.set('item:1', 'v1');
     assert.equal(await b.get('item:1'), 'v1');
 
-    // Background traffic on both nodes for the whole test: only WarpErrors may come out.
+    // Background traffic on both nodes during the outage: only WarpErrors may come out. It stops
+    // in `finally`, so a failed assertion ends the test instead of leaving the loop spinning.
     const failures: unknown[] = [];
     let traffic = true;
     let i = 0;
@@ -79,23 +61,25 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
+    try {
+      await redis().kill();
+      await eventually(() => !a.cluster.connected && !b.cluster.connected, 10_000);
+      // Cut off from the bus, each node dropped distributed keys from L1: reads go to the dead store
+      // and are answered from the last known values.
+      assert.equal(await b.get('item:1'), 'v1');
+      await assert.rejects(a.set('item:1', 'lost'), { name: 'StoreError' }, 'writes fail loudly');
+      const during = await registryB.metrics();
+      assert.equal(metricValue(during, 'warp_bus_connected'), 0);
+      assert.ok(metricValue(during, 'warp_failsafe_served_total', { pattern: 'item:*' }) >= 1);
+      assert.ok(metricValue(during, 'warp_store_errors_total', { pattern: 'item:*', operation: 'read' }) >= 1);
 
-    await redis.kill();
-    await eventually(() => !a.cluster.connected && !b.cluster.connected, 10_000);
-    // Cut off from the bus, each node dropped distributed keys from L1: reads go to the dead store
-    // and are answered from the last known values.
-    assert.equal(await b.get('item:1'), 'v1');
-    await assert.rejects(a.set('item:1', 'lost'), { name: 'StoreError' }, 'writes fail loudly');
-    const during = await registryB.metrics();
-    assert.equal(metricValue(during, 'warp_bus_connected'), 0);
-    assert.ok(metricValue(during, 'warp_failsafe_served_total', { pattern: 'item:*' }) >= 1);
-    assert.ok(metricValue(during, 'warp_store_errors_total', { pattern: 'item:*', operation: 'read' }) >= 1);
-
-    await redis.start(); // empty: no persistence
-    await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
-    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
-    traffic = false;
-    await loop;
+      await redis().start(); // empty: no persistence
+      await eventually(() => a.cluster.connected && b.cluster.connected, 15_000);
+      await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1, 15_000);
+    } finally {
+      traffic = false;
+      await loop;
+    }
 
     await a.set('item:1', 'v2');
     assert.equal(await a.get('item:1'), 'v2');

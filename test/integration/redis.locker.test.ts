@@ -213,3 +213,27 @@ describe('RedisLocker fencing tokens across a Redis restart that lost its data',
     }
   });
 });
+
+describe('a RedisLocker whose Redis is unreachable', () => {
+  it('keeps its backoff while waiting instead of spinning on failed commands', async () => {
+    // A real ioredis client aimed at a closed port, failing every command at once. Counting the
+    // commands sent (not timer ticks, which a busy machine delays) tells backoff from a spin.
+    const client = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    let commands = 0;
+    const sendCommand = client.sendCommand;
+    client.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+      commands++;
+      return sendCommand.apply(this, args);
+    } as Redis['sendCommand'];
+    const locker = new RedisLocker(client);
+    try {
+      await assert.rejects(locker.acquire('x', { ttl: 10_000, waitTimeout: 300 }), LockTimeoutError);
+    } finally {
+      await locker.close();
+      client.disconnect();
+    }
+    assert.ok(commands >= 1, 'it tried');
+    assert.ok(commands <= 60, `spinning: ${commands} commands in a 300 ms wait`);
+  });
+});

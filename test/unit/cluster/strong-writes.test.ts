@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
-import type { Warp } from '../../../lib/engine/warp.js';
 import type { KeyRegistration } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { LockLostError } from '../../../lib/common/warp.errors.js';
@@ -17,16 +14,10 @@ afterEach(() => factory.closeAll());
 
 /** Nodes on one MemoryBus sharing one store; node i writes through `stores[i]` (a view of it). */
 async function cluster(size: number, keys: KeyRegistration[], extra: { writeLockTtl?: number } = {}) {
-  const bus = new MemoryBus();
   const shared = new MemoryStore();
   const stores = Array.from({ length: size }, () => new DelayedAckStore(shared));
-  const caches = stores.map(() => new MemoryCache());
-  const nodes: Warp[] = [];
-  for (let i = 0; i < size; i++) {
-    nodes.push(await factory.start({ nodeId: `n${i}`, bus: bus.node(), store: stores[i], cache: caches[i], keys, heartbeatInterval: HEARTBEAT, ...extra }));
-  }
-  await eventually(() => nodes.every((n) => n.cluster.livePeers().length === size - 1 && n.cluster.admitted));
-  return { nodes, stores, caches, shared };
+  const { nodes } = await factory.startCluster(size, { store: (i) => stores[i], keys, heartbeatInterval: HEARTBEAT, ...extra });
+  return { nodes: nodes.map((n) => n.warp), stores, caches: nodes.map((n) => n.cache), shared };
 }
 
 describe('StrongDistributed writes', () => {

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { WarpBus } from '../../../lib/bus/bus.interface.js';
-import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
-import type { Warp } from '../../../lib/engine/warp.js';
 import type { WarpOptions } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
-import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { QuorumNotReachedError } from '../../../lib/common/warp.errors.js';
 import { eventually } from '../../helpers/deferred.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
@@ -20,6 +17,38 @@ export interface ClusterBusFactory {
 }
 
 const HEARTBEAT = 50;
+
+/** A protocol message as a test reads it. */
+interface SeenMessage {
+  from: string;
+  kind: string;
+  body: unknown;
+}
+
+/**
+ * Records, until `stop()`: the text of every payload `writer` publishes, on any channel (its
+ * `publish` wrapped), and every protocol message `reader` receives on the cluster channel.
+ */
+async function recordTraffic(writer: WarpBus, reader: WarpBus, namespace: string) {
+  const sent: string[] = [];
+  const received: SeenMessage[] = [];
+  const publish = writer.publish;
+  writer.publish = (channel, payload) => {
+    sent.push(`${channel} ${Buffer.from(payload).toString()}`);
+    return publish.call(writer, channel, payload);
+  };
+  const unsubscribe = await reader.subscribe(`warp.${namespace}.sync`, (payload) => {
+    received.push(JSON.parse(Buffer.from(payload).toString()) as SeenMessage);
+  });
+  return {
+    sent,
+    received,
+    stop: async () => {
+      writer.publish = publish;
+      await unsubscribe();
+    },
+  };
+}
 
 /** Records the kinds of the protocol messages a node's bus delivers on the cluster channel, until `stop()`. */
 async function recordKinds(bus: WarpBus, namespace: string): Promise<{ kinds: string[]; stop(): Promise<void> }> {
@@ -45,19 +74,9 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
     after(() => factory?.cleanup?.());
 
     async function cluster(size: number, keys: WarpOptions['keys'], extra: { publishTimeout?: number; quorum?: number } = {}) {
-      const store = new MemoryStore();
       const locks = new MemoryLocker();
-      const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
-      const nodes: Array<{ warp: Warp; bus: WarpBus; cache: MemoryCache }> = [];
-      for (let i = 0; i < size; i++) {
-        const bus = await factory.bus();
-        const cache = new MemoryCache();
-        const warp = await warps.start({ nodeId: `node-${i}`, namespace, bus, store, cache, locks, keys, heartbeatInterval: HEARTBEAT, ...extra });
-        nodes.push({ warp, bus, cache });
-      }
-      // Everyone knows everyone before the test starts.
-      await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted), 5000);
-      return { nodes, store, namespace };
+      const { nodes, namespace } = await warps.startCluster(size, { bus: () => factory.bus(), locks, keys, heartbeatInterval: HEARTBEAT, ...extra });
+      return { nodes, store: nodes[0].store, namespace };
     }
 
     it('converges EventualDistributed writes on every node', async () => {
@@ -98,17 +117,36 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
     });
 
     it('keeps StrongLocal writes off the bus', async () => {
-      const { nodes, store, namespace } = await cluster(2, [{ key: 'local', mode: Mode.StrongLocal }]);
-      await store.set('local', 'old');
-      assert.equal(await nodes[1].warp.get('local'), 'old'); // node 1 caches it
-      const received = await recordKinds(nodes[1].bus, namespace);
-      await nodes[0].warp.set('local', 'x');
-      await new Promise((r) => setTimeout(r, HEARTBEAT / 2));
-      // Nothing reached node 1: it still serves its own copy, and no message but heartbeats arrived.
-      assert.equal(await nodes[1].warp.get('local'), 'old');
-      assert.deepEqual(received.kinds.filter((kind) => kind !== 'hb'), []);
-      await received.stop();
-      assert.equal(await store.get('local'), 'x'); // the store is shared
+      const { nodes, store, namespace } = await cluster(2, [
+        { key: 'sl:*', mode: Mode.StrongLocal },
+        { key: 'ev:*', mode: Mode.EventualDistributed },
+      ]);
+      await store.set('sl:1', 'old');
+      assert.equal(await nodes[1].warp.get('sl:1'), 'old'); // node 1 caches it
+      const traffic = await recordTraffic(nodes[0].bus, nodes[1].bus, namespace);
+      try {
+        await nodes[0].warp.set('sl:1', 'x');
+        await nodes[0].warp.setMany([['sl:2', 'y']]);
+        await nodes[0].warp.getOrSet('sl:3', () => 'z');
+        await nodes[0].warp.invalidate('sl:2');
+        // An EventualDistributed marker written after them, then two of node 0's heartbeats: once
+        // node 1 received those, it received whatever node 0 sent with or after the writes (one
+        // node's messages on a channel arrive in order), however slow the bus.
+        await nodes[0].warp.set('ev:marker', 1);
+        await eventually(() => {
+          const marker = traffic.received.findIndex((m) => m.kind === 'inv' && JSON.stringify(m.body).includes('ev:marker'));
+          return marker >= 0 && traffic.received.slice(marker).filter((m) => m.kind === 'hb' && m.from === 'node-0').length >= 2;
+        });
+      } finally {
+        await traffic.stop();
+      }
+      assert.ok(traffic.sent.some((text) => text.includes('ev:marker')), 'the recorder sees what node 0 publishes');
+      for (const key of ['sl:1', 'sl:2', 'sl:3']) {
+        assert.deepEqual(traffic.sent.filter((text) => text.includes(key)), [], `node 0 published nothing about ${key}`);
+      }
+      // Nothing reached node 1: it still serves its own copy; the store is shared.
+      assert.equal(await nodes[1].warp.get('sl:1'), 'old');
+      assert.equal(await store.get('sl:1'), 'x');
     });
 
     it('sends StrongDistributed acknowledgements to the writer only (its reply channel), and counts them', async () => {
@@ -157,7 +195,8 @@ export function clusterBehaviour(name: string, makeFactory: () => ClusterBusFact
 
     it('rejects with QuorumNotReachedError when fewer peers than `quorum` acknowledge, and changes nothing', async (t) => {
       if (factory.cut === undefined) return t.skip('this bus cannot cut a node off');
-      const { nodes, store } = await cluster(3, [{ key: 'q2', mode: Mode.StrongDistributed }], { publishTimeout: 300, quorum: 2 });
+      // 1 s for acknowledgements: the write before the cut needs both peers in time on a busy machine.
+      const { nodes, store } = await cluster(3, [{ key: 'q2', mode: Mode.StrongDistributed }], { publishTimeout: 1000, quorum: 2 });
       await nodes[0].warp.set('q2', 'before');
       await factory.cut(nodes[2].bus);
       await assert.rejects(nodes[0].warp.set('q2', 'during'), QuorumNotReachedError);

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { MemoryBus } from '../../../lib/bus/memory.bus.js';
-import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
-import type { Warp } from '../../../lib/engine/warp.js';
 import type { KeyRegistration } from '../../../lib/interfaces/warp-options.interface.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import type { WarpStore } from '../../../lib/store/store.interface.js';
@@ -35,14 +32,8 @@ class CountingStore extends MemoryStore {
 }
 
 async function pair(keys: KeyRegistration[], store: WarpStore = new CountingStore()) {
-  const bus = new MemoryBus();
-  const caches = [new MemoryCache(), new MemoryCache()];
-  const nodes: Warp[] = [];
-  for (const [i, cache] of caches.entries()) {
-    nodes.push(await factory.start({ nodeId: `n${i}`, bus: bus.node(), store, cache, keys, heartbeatInterval: 40 }));
-  }
-  await eventually(() => nodes.every((n) => n.cluster.livePeers().length === 1 && n.cluster.admitted));
-  return { nodes, caches, store };
+  const { nodes } = await factory.startCluster(2, { store, keys, heartbeatInterval: 40 });
+  return { nodes: nodes.map((n) => n.warp), caches: nodes.map((n) => n.cache), store };
 }
 
 describe('cache-aside reads never write the store', () => {

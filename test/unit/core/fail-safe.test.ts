@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { LastKnownValues } from '../../../lib/engine/fail-safe.js';
+import type { WarpCache } from '../../../lib/cache/cache.interface.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
 import { Mode } from '../../../lib/common/mode.js';
 import { PrometheusWarpMetrics } from '../../../lib/metrics/prometheus.metrics.js';
+import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
+import { deferred, eventually } from '../../helpers/deferred.js';
 import { metricValue } from '../../helpers/prometheus-text.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
@@ -124,5 +128,85 @@ describe('LastKnownValues', () => {
     assert.equal(known.size, 2);
     assert.equal(known.recall('b'), undefined);
     assert.equal(known.recall('a')?.value, 3);
+  });
+});
+
+/** A store that can be taken down, for fail-safe tests. */
+class FlakyStore extends MemoryStore {
+  down = false;
+  override get(key: string): Promise<unknown> {
+    return this.down ? Promise.reject(new Error('db down')) : super.get(key);
+  }
+}
+
+describe('fail-safe never serves a value that was invalidated', () => {
+  const factory = new WarpFactory();
+  afterEach(() => factory.closeAll());
+
+  /** Two nodes with a 60 s fail-safe grace over one FlakyStore, `pattern` EventualDistributed. */
+  async function pair(pattern: string) {
+    const store = new FlakyStore();
+    const { warps } = await factory.startCluster(2, { store, failSafe: { grace: 60_000 }, heartbeatInterval: 20, keys: [{ key: pattern, mode: Mode.EventualDistributed }] });
+    return { store, a: warps[0], b: warps[1] };
+  }
+
+  it('forgets a value whose lease was revoked on a peer', async () => {
+    const { store, a, b } = await pair('s:*');
+    await a.set('s:1', 'token');
+    const lease = await a.grantLease(60_000);
+    await a.attachKey(lease.id, 's:1');
+    assert.equal(await b.get('s:1'), 'token');
+    await a.revokeLease(lease.id);
+    await eventually(() => b.cache.peek?.('s:1') === undefined);
+    store.down = true;
+    await assert.rejects(a.get('s:1'), /Store read/);
+    await assert.rejects(b.get('s:1'), /Store read/);
+  });
+
+  it("forgets a value a peer invalidated explicitly, but keeps one a peer's write replaced (stale within grace)", async () => {
+    const { store, a, b } = await pair('e:*');
+    await store.set('e:dropped', 'd1');
+    await store.set('e:written', 'w1');
+    assert.equal(await b.get('e:dropped'), 'd1');
+    assert.equal(await b.get('e:written'), 'w1');
+    await a.invalidate('e:dropped');
+    await a.set('e:written', 'w2');
+    await eventually(() => b.cache.peek?.('e:dropped') === undefined && b.cache.peek?.('e:written') === undefined);
+    store.down = true;
+    await assert.rejects(b.get('e:dropped'), /Store read/);
+    assert.equal(await b.get('e:written'), 'w1');
+  });
+
+  it('does not remember a shared-tier value read while an invalidate landed', async () => {
+    const gate = deferred();
+    let first = true;
+    let l2: Envelope | undefined = { value: 'v1', ts: 5 * 1024, origin: 'x' };
+    const cache: WarpCache = {
+      peek: () => undefined,
+      get: async () => {
+        if (!first) return l2;
+        first = false;
+        await gate.promise;
+        return { value: 'v1', ts: 5 * 1024, origin: 'x' };
+      },
+      set: async () => {},
+      setIfAbsent: async () => false,
+      delete: async () => {
+        l2 = undefined;
+      },
+      clear: async () => {},
+      evictLocal() {},
+      clearLocal() {},
+      keys: async () => [],
+    };
+    const store = new FlakyStore();
+    const warp = await factory.start({ cache, store, failSafe: { grace: 60_000 }, keys: [{ key: 'k:*', mode: Mode.EventualDistributed }] });
+    const reading = warp.get('k:1');
+    await new Promise((r) => setImmediate(r));
+    await warp.invalidate('k:1');
+    gate.resolve();
+    assert.equal(await reading, 'v1');
+    store.down = true;
+    await assert.rejects(warp.get('k:1'), /Store read/);
   });
 });

@@ -49,3 +49,21 @@ describe('WarpKeyvStore TTLs reach the store', () => {
     await assert.rejects(keyv.set('k', 'v', 1e20), InvalidOptionsError);
   });
 });
+
+describe('WarpKeyvStore and Keyv expiry', () => {
+  const factory = new WarpFactory();
+  afterEach(() => factory.closeAll());
+
+  it('answers has() false once an entry expired, and gives Keyv TTLs to the cache entry', async () => {
+    const warp = await factory.start();
+    const keyv = new Keyv({ store: new WarpKeyvStore(warp) });
+    await keyv.set('a', 1, 20);
+    assert.equal(await keyv.has('a'), true);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await keyv.has('a'), false);
+    await keyv.set('b', 2, 20);
+    assert.notEqual(warp.cache.peek?.('keyv:keyv:b'), undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(warp.cache.peek?.('keyv:keyv:b'), undefined);
+  });
+});

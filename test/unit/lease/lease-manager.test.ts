@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { Mode } from '../../../lib/common/mode.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import { InvalidOptionsError, LeaseNotFoundError, UnregisteredKeyError, WarpClosedError } from '../../../lib/common/warp.errors.js';
 import { ChaosStore } from '../../helpers/chaos.store.js';
@@ -117,5 +118,43 @@ describe('leases on one node', () => {
     assert.equal(warp.leases.size, 0);
     await assert.rejects(warp.grantLease(1000), WarpClosedError);
     await assert.rejects(warp.renewLease(lease.id), WarpClosedError);
+  });
+});
+
+describe('leases with keys that escape to large messages', () => {
+  const factory = new WarpFactory();
+  afterEach(() => factory.closeAll());
+
+  async function setAndAttach(warp: Warp, leaseId: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      await warp.set(key, 'v');
+      await warp.attachKey(leaseId, key);
+    }
+  }
+
+  const bigKeys = Array.from({ length: 200 }, (_, i) => `k:${String(i).padStart(3, '0')}${'\u0001'.repeat(1015)}`);
+
+  it('revokes and evicts every key: revocations are split by encoded size', async () => {
+    const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
+    const lease = await warp.grantLease(60_000);
+    await setAndAttach(warp, lease.id, bigKeys);
+    await warp.revokeLease(lease.id);
+    assert.ok(bigKeys.every((key) => warp.cache.peek?.(key) === undefined));
+  });
+
+  it('expires without an unhandled rejection and evicts every key', async () => {
+    const warp = await factory.start({ keys: [{ key: 'k:*', mode: Mode.StrongLocal }] });
+    const lease = await warp.grantLease(50);
+    await setAndAttach(warp, lease.id, bigKeys);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await eventually(() => bigKeys.every((key) => warp.cache.peek?.(key) === undefined), 5000);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
   });
 });

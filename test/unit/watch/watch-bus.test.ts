@@ -5,6 +5,7 @@ import type { BusMessage } from '../../../lib/cluster/bus-protocol.js';
 import { NOOP_METRICS } from '../../../lib/metrics/warp-metrics.interface.js';
 import type { Cluster } from '../../../lib/cluster/cluster.js';
 import { WatchBus } from '../../../lib/watch/watch-bus.js';
+import { WatchSubscription } from '../../../lib/watch/watch-subscription.js';
 import { InvalidKeyError, InvalidOptionsError, PayloadTooLargeError, SerializationError, WarpClosedError } from '../../../lib/common/warp.errors.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
@@ -183,5 +184,16 @@ describe('Warp publish and watch', () => {
 
   it('validates the watch options at construction', async () => {
     await assert.rejects(warps.start({ watch: { bufferSize: 0 } }), /watch\.bufferSize/);
+  });
+});
+
+describe('a watch subscription over its buffer', () => {
+  it('releases each dropped payload at once', () => {
+    const subscription = new WatchSubscription({ prefix: 'x' } as never, 1, () => {});
+    const payloads = Array.from({ length: 100 }, (_, seq) => ({ topic: 'x', payload: new Uint8Array(8), origin: 'n', seq }));
+    for (const event of payloads) subscription.push(event);
+    const retained = (subscription as unknown as { queue: unknown[] }).queue.filter((e) => e !== undefined);
+    assert.equal(retained.length, 1);
+    assert.equal(subscription.dropped, 99);
   });
 });
