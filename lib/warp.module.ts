@@ -1,4 +1,4 @@
-import { Module, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WarpBus } from './bus/bus.interface.js';
 import { WarpCache } from './cache/cache.interface.js';
@@ -9,7 +9,9 @@ import { MergeEngine } from './merge/merge.engine.js';
 import { WarpStore } from './store/store.interface.js';
 import { WARP_INSTANCE } from './warp.constants.js';
 import { WarpLifecycle } from './warp.lifecycle.js';
-import { ConfigurableWarpModule, WARP_OPTIONS_TYPE } from './warp.module-definition.js';
+import type { WarpModuleAsyncOptions } from './interfaces/warp-module-async-options.interface.js';
+import type { WarpModuleOptions } from './interfaces/warp-module-options.interface.js';
+import { ConfigurableWarpModule } from './warp.module-definition.js';
 import { warpProviders } from './warp.providers.js';
 import { WarpService } from './warp.service.js';
 
@@ -32,9 +34,34 @@ export class WarpModule extends ConfigurableWarpModule implements NestModule {
     super();
   }
 
-  /** Registers Warp with options; all optional (memory cache, store and bus by default). */
-  static override forRoot(options: typeof WARP_OPTIONS_TYPE = {}) {
+  /**
+   * Registers Warp with options; all optional (memory cache, store and bus by default).
+   * `isGlobal` (default true) makes `WarpService` injectable in every module.
+   *
+   * @throws InvalidOptionsError when the application is created (not here: Nest builds the
+   *   providers later) if an option is unknown or invalid; the message names the option's path
+   *   and the accepted values.
+   */
+  static override forRoot(options: WarpModuleOptions & { isGlobal?: boolean } = {}): DynamicModule {
     return super.forRoot(options);
+  }
+
+  /**
+   * Registers Warp with options built from other providers: `useFactory` with `inject`, or
+   * `useClass`/`useExisting` with a {@link WarpOptionsFactory} (`createWarpOptions()`).
+   *
+   * @example
+   * WarpModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ namespace: config.get('APP_NAME') }),
+   * })
+   * @throws InvalidOptionsError when the application is created, if the options the factory
+   *   returns are invalid or include `isGlobal` (pass that to `forRootAsync` itself); a factory's
+   *   own error rejects the application's creation unchanged.
+   */
+  static override forRootAsync(options: WarpModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
   }
 
   /** Runs during HTTP setup, before the router binds controller methods, so they are wrapped. */

@@ -18,10 +18,11 @@ const LAYERS = [
   ['lease', 'watch', 'versioned', 'validator'], // features
   ['engine'], // Warp, the components factory, read and write paths
   ['.', 'decorators', 'explorer', 'health', 'keyv'], // the Nest layer (files at lib/ are '.')
+  ['testing'], // nestjs-warp/testing: contract suites and test helpers; nothing imports them
 ];
 // The Nest layer follows Nest's own libraries (@nestjs/schedule, @nestjs/bullmq): lib/*.ts, the
 // decorators and the explorer share lib/warp.constants.ts, so its folders may import each other.
-const SHARED = new Set([LAYERS.length - 1]);
+const SHARED = new Set([LAYERS.findIndex((folders) => folders.includes('.'))]);
 
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((folder) => [folder, i])));
 const folderOf = (file) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '.');

@@ -4,7 +4,7 @@
  * in `cluster/bus-protocol.ts`, so a backend only moves bytes. Implementations: `MemoryBus`
  * (in-process; one instance shared by several modules makes a cluster) and `TransportBus`
  * (Nest microservice transports: Redis, NATS, MQTT). Every backend passes
- * `test/unit/contracts/sync-bus.contract.ts`.
+ * `busContract` of `nestjs-warp/testing`; run it against your own bus.
  */
 export interface WarpBus {
   /** Opens connections; resolves when subscriptions can be made. Idempotent. */

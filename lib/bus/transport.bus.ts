@@ -91,12 +91,16 @@ export class TransportBus extends BaseSyncBus {
   /** The last error the server's connection reported: what a failed connect names as its cause. */
   private lastError?: Error;
 
-  /** @throws InvalidOptionsError when `transport` is not Redis, NATS or MQTT. */
   /** The transport options this bus was built from (the default locker reads a Redis transport's). */
   get transportOptions(): TransportBusOptions {
     return this.options;
   }
 
+  /**
+   * @param options Nest microservice client options of a Redis, NATS or MQTT transport; the bus
+   *   opens (and closes) its own connections from them.
+   * @throws InvalidOptionsError when `transport` is not Redis, NATS or MQTT.
+   */
   constructor(private readonly options: TransportBusOptions) {
     super('TransportBus');
     if (!isTransportBusOptions(options) || !(Number(options.transport) in SUPPORTED_TRANSPORTS)) {

@@ -4,7 +4,7 @@ import type { Envelope } from '../common/envelope.js';
  * A cache backend. Warp stores envelopes (`{ value, ts, origin }`) and gives each write the TTL of
  * the key's registration. Implementations: `MemoryCache` (node-local), `RedisCache` (shared),
  * `TieredCache` (memory L1 in front of a shared L2). Every backend passes
- * `test/unit/contracts/cache.contract.ts`.
+ * `cacheContract` of `nestjs-warp/testing`; run it against your own cache.
  */
 export interface WarpCache {
   /** Reads an entry; `undefined` when absent or expired. */

@@ -36,6 +36,10 @@ export class MemoryCache implements WarpCache {
   private sweepTimer?: NodeJS.Timeout;
   private sweepCursor?: Generator<string, void, void>;
 
+  /**
+   * A bounded, in-process LRU cache; expired entries are evicted lazily and by a background sweep.
+   * @throws InvalidOptionsError naming the option when `maxEntries`, `sweepBatchSize` or `sweepIntervalMs` is out of range.
+   */
   constructor(options: MemoryCacheOptions = {}) {
     const maxEntries = positiveOr(options.maxEntries, Infinity, 'maxEntries');
     this.sweepBatchSize = positiveOr(options.sweepBatchSize, 1000, 'sweepBatchSize');

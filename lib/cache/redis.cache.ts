@@ -45,7 +45,10 @@ export class RedisCache implements WarpCache {
     this.space = new RedisKeyspace(client, options.prefix ?? 'warp:cache:', options.codec ?? new JsonCodec());
   }
 
-  /** @throws SerializationError naming the key when the stored data is not an envelope. */
+  /**
+   * @throws SerializationError naming the key when the stored data is not an envelope.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   async get(key: string): Promise<Envelope | undefined> {
     const data = await this.space.read(key);
     return data === null ? undefined : this.toEnvelope(key, data);
@@ -54,6 +57,8 @@ export class RedisCache implements WarpCache {
   /**
    * Reads an entry and its remaining TTL atomically (`MULTI` of `GET` + `PTTL`: one round trip,
    * and both replies describe the same version of the key).
+   * @throws SerializationError naming the key when the stored data is not an envelope.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
    */
   async getWithTtl(key: string): Promise<{ entry: Envelope; ttlMs: number | undefined } | undefined> {
     const redisKey = this.space.key(key);
@@ -70,7 +75,10 @@ export class RedisCache implements WarpCache {
     return { entry: this.toEnvelope(key, data), ttlMs: pttl === PTTL_NO_EXPIRY ? undefined : Math.max(pttl, 1) };
   }
 
-  /** @throws SerializationError naming the key when the value cannot be encoded. */
+  /**
+   * @throws SerializationError naming the key when the value cannot be encoded.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
     const data = this.encode(key, entry);
     const redisKey = this.space.key(key);
@@ -79,7 +87,11 @@ export class RedisCache implements WarpCache {
     else await this.space.client.set(redisKey, data, 'PX', px);
   }
 
-  /** `SET NX`: atomic across every node sharing the Redis. */
+  /**
+   * `SET NX`: atomic across every node sharing the Redis.
+   * @throws SerializationError naming the key when the value cannot be encoded.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   async setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
     const data = this.encode(key, entry);
     const redisKey = this.space.key(key);
@@ -95,6 +107,7 @@ export class RedisCache implements WarpCache {
    * Deletes coalesce: every delete issued before the next macrotask goes out as one multi-key
    * `UNLINK` (one per slot on a Cluster, where one command must stay in one slot), so a burst of
    * invalidations costs one round trip instead of one each.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable). Every delete of the batch rejects with it.
    */
   delete(key: string): Promise<void> {
     let batch = this.pendingDeletes;
@@ -112,12 +125,18 @@ export class RedisCache implements WarpCache {
     return batch.done;
   }
 
-  /** Deletes every key under the prefix (found by `SCAN`), nothing else. */
+  /**
+   * Deletes every key under the prefix (found by `SCAN`), nothing else.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   clear(): Promise<void> {
     return this.space.unlinkAll();
   }
 
-  /** The keys under the prefix, without it, found by `SCAN` (on every Cluster master). */
+  /**
+   * The keys under the prefix, without it, found by `SCAN` (on every Cluster master).
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   keys(): Promise<string[]> {
     return this.space.keys();
   }

@@ -64,12 +64,19 @@ export class TieredCache implements WarpCache {
     return this.l1.peek(key);
   }
 
+  /**
+   * L1 first; on a miss, L2, with the value copied into L1 unless a newer write or eviction landed meanwhile.
+   * @throws whatever L2 (or L1) rejects with, e.g. a `RedisCache`'s client error or `SerializationError`; L1 is left untouched when L2 fails.
+   */
   get(key: string): Promise<Envelope | undefined> {
     const local = this.l1.peek(key);
     return local !== undefined ? Promise.resolve(local) : this.readThrough(key);
   }
 
-  /** L2 decides, writing atomically there if it can; L1 gets a copy only when L2 wrote. */
+  /**
+   * L2 decides, writing atomically there if it can; L1 gets a copy only when L2 wrote.
+   * @throws whatever L2 (or L1) rejects with, e.g. a `RedisCache`'s client error or `SerializationError`; L1 is left untouched when L2 fails.
+   */
   async setIfAbsent(key: string, entry: Envelope, ttlMs?: number): Promise<boolean> {
     const fill = this.enter(key);
     const generation = fill.generation;
@@ -92,12 +99,20 @@ export class TieredCache implements WarpCache {
     }
   }
 
+  /**
+   * Writes L2, then L1.
+   * @throws whatever L2 (or L1) rejects with, e.g. a `RedisCache`'s client error or `SerializationError`; L1 is left untouched when L2 fails.
+   */
   async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
     await this.l2.set(key, entry, ttlMs);
     this.bump(key);
     await this.l1.set(key, entry, ttlMs);
   }
 
+  /**
+   * Deletes from L2, then L1 (L1 even when L2 fails).
+   * @throws L2's error; L1 is evicted all the same.
+   */
   async delete(key: string): Promise<void> {
     try {
       await this.l2.delete(key);
@@ -107,6 +122,10 @@ export class TieredCache implements WarpCache {
     }
   }
 
+  /**
+   * Clears L2, then L1 (L1 even when L2 fails).
+   * @throws L2's error; L1 is cleared all the same.
+   */
   async clear(): Promise<void> {
     try {
       await this.l2.clear();
@@ -126,7 +145,10 @@ export class TieredCache implements WarpCache {
     this.bumpAll(predicate);
   }
 
-  /** The union of L2's and L1's keys. */
+  /**
+   * The union of L2's and L1's keys.
+   * @throws L2's or L1's error.
+   */
   async keys(): Promise<string[]> {
     const [shared, local] = await Promise.all([this.l2.keys(), this.l1.keys()]);
     const all = new Set(shared);
@@ -139,6 +161,10 @@ export class TieredCache implements WarpCache {
     return this.l1.size ?? 0;
   }
 
+  /**
+   * Closes both tiers.
+   * @throws L1's or L2's error on close (both are asked to close).
+   */
   async close(): Promise<void> {
     this.fills.clear();
     await Promise.all([this.l1.close?.(), this.l2.close?.()]);

@@ -83,6 +83,12 @@ export class Warp extends WarpCoordination {
   private readonly detachMetrics?: () => void;
   private startPromise?: Promise<void>;
 
+  /**
+   * Builds the engine from its options, all optional (memory cache, store, bus and locker by
+   * default). Nothing connects until `start()`.
+   * @throws InvalidOptionsError naming the option and the accepted values when an option is invalid.
+   * @throws InvalidKeyError when a key of `options.keys` is malformed.
+   */
   constructor(options: WarpOptions = {}) {
     // The parts call back into this front once it exists (a lease's keys, a validator repair).
     const hooks: EngineHooks = { invalidate: notYetBuilt, heal: notYetBuilt };
@@ -150,7 +156,12 @@ export class Warp extends WarpCoordination {
     return this.components.options;
   }
 
-  /** Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init. */
+  /**
+   * Connects to the bus and joins the cluster. Idempotent; called by the Nest module at init.
+   * @throws WarpClosedError once `close()` was called.
+   * @throws InvalidOptionsError when a distributed key is registered and the locker is not cluster-wide.
+   * @throws BusError when the bus cannot connect (the bus's own error as `cause`).
+   */
   start(): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new WarpClosedError('Warp is closed'));
     this.startPromise ??= (async () => {
@@ -332,15 +343,19 @@ export class Warp extends WarpCoordination {
     return this.readPath.getMany<T>(keys, keys.map((key) => this.registrationOf(key)));
   }
 
-  /** Writes several keys (each with its own mode); rejects with the first failure. */
+  /**
+   * Writes several keys (each with its own mode); rejects with the first failure.
+   * @throws what `set` throws, for the first entry that fails: UnregisteredKeyError,
+   *   InvalidKeyError, InvalidOptionsError, StoreError, QuorumNotReachedError, WarpClosedError.
+   */
   async setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     await Promise.all(entries.map(([key, value]) => this.set(key, value)));
   }
 
   /**
    * Loads registered exact keys, and the keys of patterns the store can list, from the store
-   * into the cache with bounded concurrency. Never throws for a single key: failures are
-   * reported.
+   * into the cache with bounded concurrency. Never rejects: a key that fails to load, or a
+   * pattern whose keys the store cannot list, is in the report's `failed`.
    */
   warmup(): Promise<WarmupReport> {
     return warmup(this.components.registry, this.store, this.components.options.warmupConcurrency, (key, registration) =>

@@ -46,7 +46,12 @@ export class WarpKeyvStore extends EventEmitter {
   namespace?: string;
   private readonly warp: Warp;
 
-  /** @param warp the engine, or `WarpService` (anything with `engine`). */
+  /**
+   * @param warp the engine, or `WarpService` (anything with `engine`).
+   * @throws InvalidKeyError when `prefix` makes an invalid key pattern.
+   * @throws InvalidOptionsError when `ttl` is invalid, or `mode` is distributed and the engine
+   *   has started without a cluster-wide locker.
+   */
   constructor(warp: Warp | { readonly engine: Warp }, options: WarpKeyvStoreOptions = {}) {
     super();
     this.warp = 'engine' in warp ? warp.engine : warp;
@@ -54,10 +59,18 @@ export class WarpKeyvStore extends EventEmitter {
     this.warp.register(`${this.opts.prefix}*`, this.opts.mode, { ttl: this.opts.ttl });
   }
 
+  /**
+   * The value through Warp (cache, then store).
+   * @throws what `Warp.get` throws: StoreError when the store fails, WarpClosedError.
+   */
   get<Value>(key: string): Promise<Value | undefined> {
     return this.warp.get<Value>(this.key(key));
   }
 
+  /**
+   * The values in the order of `keys`, `undefined` for missing ones.
+   * @throws what `Warp.getMany` throws: StoreError when the store fails, WarpClosedError.
+   */
   getMany<Value>(keys: string[]): Promise<Array<Value | undefined>> {
     return this.warp.getMany<Value>(keys.map((key) => this.key(key)));
   }
@@ -87,6 +100,10 @@ export class WarpKeyvStore extends EventEmitter {
     return existed;
   }
 
+  /**
+   * Deletes every key; resolves `true` when all of them existed.
+   * @throws what `delete` throws, for the first key that fails.
+   */
   async deleteMany(keys: string[]): Promise<boolean> {
     const deleted = await Promise.all(keys.map((key) => this.delete(key)));
     return deleted.every(Boolean);

@@ -28,7 +28,7 @@ export interface LockHandle {
 
 /**
  * A lock backend: `MemoryLocker` (single node) or `RedisLocker` (cluster-wide). Every backend
- * passes `test/unit/contracts/locker.contract.ts`.
+ * passes `lockerContract` of `nestjs-warp/testing`; run it against your own locker.
  */
 export interface WarpLocker {
   /** Acquires `name`, waiting up to `waitTimeout`; rejects with `LockTimeoutError`. */

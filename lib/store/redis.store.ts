@@ -133,7 +133,10 @@ export class RedisStore<T = unknown> implements WarpStore<T> {
     if (accepted !== null) throw new FenceRejectedError(key, fence!, BigInt(accepted));
   }
 
-  /** Keys under the store's prefix (and `prefix`, matched literally), without the store's prefix. */
+  /**
+   * Keys under the store's prefix (and `prefix`, matched literally), without the store's prefix.
+   * @throws the client's error (an ioredis `ReplyError`, or a connection error while Redis is unreachable).
+   */
   keys(prefix?: string): Promise<string[]> {
     return this.space.keys(prefix);
   }

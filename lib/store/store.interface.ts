@@ -26,7 +26,7 @@ export interface StoreWrite {
  * (a TypeORM or Prisma repository, a REST service...). It sees the user's plain values, never
  * Warp's envelopes. See `docs/store.md` for adapter examples.
  *
- * Every backend passes `test/unit/contracts/store.contract.ts`; `MemoryStore` and `RedisStore`
+ * Every backend passes `storeContract` of `nestjs-warp/testing` (README, Testing); `MemoryStore` and `RedisStore`
  * also pass its fencing cases.
  */
 export interface WarpStore<T = unknown> {

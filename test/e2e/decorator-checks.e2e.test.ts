@@ -6,7 +6,6 @@ import { Test } from '@nestjs/testing';
 import {
   InvalidOptionsError,
   Mode,
-  WARP_INSTANCE,
   WarpEvict,
   WarpKey,
   WarpLock,
@@ -15,6 +14,8 @@ import {
   type KeyRegistration,
   type Warp,
 } from '../../lib/index.js';
+// Not public: the tests reach the engine behind WarpService through its DI token.
+import { WARP_INSTANCE } from '../../lib/warp.constants.js';
 import { RecordingLogger } from '../helpers/warp-factory.js';
 
 type Provider = new (...args: any[]) => unknown;

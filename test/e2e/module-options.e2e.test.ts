@@ -8,13 +8,14 @@ import {
   InvalidOptionsError,
   MemoryBus,
   Mode,
-  WARP_INSTANCE,
   WarpKey,
   WarpModule,
   WarpService,
   type Warp,
   type WarpModuleOptions,
 } from '../../lib/index.js';
+// Not public: the tests reach the engine behind WarpService through its DI token.
+import { WARP_INSTANCE } from '../../lib/warp.constants.js';
 import { RecordingLogger } from '../helpers/warp-factory.js';
 
 /** Builds a testing module importing Warp with `options`; rejects where Nest would fail at startup. */

@@ -33,7 +33,9 @@ interface Output {
 /** Runs a command to completion; rejects with its output when it fails, so the failure explains itself. */
 async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Output> {
   try {
-    return await promisify(execFile)(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    // A variable set to undefined in `env` is removed from the child's environment.
+    const childEnv = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined));
+    return await promisify(execFile)(command, args, { cwd, env: childEnv, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const { stdout, stderr } = error as Partial<Output>;
     throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`, { cause: error });
@@ -94,13 +96,14 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
       resolved: tarball,
       integrity: packed.integrity,
       license: pkg.license,
+      dependencies: pkg.dependencies,
       engines: pkg.engines,
       peerDependencies: pkg.peerDependencies,
       peerDependenciesMeta: pkg.peerDependenciesMeta,
     };
-    const packages = { '': { name: 'warp-packed-app', dependencies }, 'node_modules/nestjs-warp': warpEntry, ...lockfileSubset(lock.packages, APP_DEPENDENCIES) };
+    const packages = { '': { name: 'warp-packed-app', dependencies }, 'node_modules/nestjs-warp': warpEntry, ...lockfileSubset(lock.packages, [...APP_DEPENDENCIES, ...Object.keys(pkg.dependencies)]) };
     await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'warp-packed-app', lockfileVersion: 3, requires: true, packages }, null, 2));
-    for (const script of ['memory.mjs', 'redis.mjs', 'deep-import.mjs']) await copyFile(join(fixtures, script), join(app, script));
+    for (const script of ['memory.mjs', 'redis.mjs', 'deep-import.mjs', 'testing.mjs', 'store-contract.test.mjs']) await copyFile(join(fixtures, script), join(app, script));
     // --offline: every tarball must come from the cache; a miss fails here instead of downloading.
     install = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app);
   }, { timeout: 240_000 });
@@ -111,7 +114,7 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
 
   it('ships the compiled code, its types, README, LICENSE and docs, and no sources or tests', () => {
     const paths = packed.files.map((file) => file.path);
-    for (const path of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/health/warp.health.js', 'dist/health/warp.health.d.ts']) {
+    for (const path of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/health/warp.health.js', 'dist/health/warp.health.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']) {
       assert.ok(paths.includes(path), `${path} in the tarball`);
     }
     assert.deepEqual(paths.filter((path) => !/^(dist|docs)\//.test(path) && !['package.json', 'LICENSE', 'README.md'].includes(path)), []);
@@ -134,6 +137,20 @@ describe('the npm tarball, installed in a fresh ESM Nest app', () => {
       'nestjs-warp/dist/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'nestjs-warp/package.json': 'ok',
     });
+  });
+
+  it('resolves nestjs-warp/testing: the contract suites and createWarpCluster, whose nodes see each other\'s writes', async () => {
+    const { exports, read } = await runApp(app, 'testing.mjs');
+    assert.deepEqual(exports, ['busContract', 'cacheContract', 'createWarpCluster', 'eventually', 'lockerContract', 'storeContract']);
+    assert.equal(read, 'Ada');
+  });
+
+  it('runs the store contract suite of nestjs-warp/testing with node --test, as the README shows', async () => {
+    // A failing test makes `node --test` exit non-zero, which rejects `run`. NODE_TEST_CONTEXT is
+    // this runner's: without removing it, the child would report to it instead of printing.
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', 'store-contract.test.mjs'], app, { NODE_TEST_CONTEXT: undefined });
+    assert.match(stdout, /^# fail 0$/m);
+    assert.match(stdout, /^# pass [1-9]\d*$/m);
   });
 
   it('runs on Redis: writes through RedisStore, caches in RedisCache, locks with RedisLocker, publishes on RedisBus', { skip: skipRedis }, async () => {

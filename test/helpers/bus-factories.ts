@@ -1,6 +1,6 @@
 import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import type { ClusterBusFactory } from '../unit/contracts/cluster.behaviour.js';
-import type { SyncBusPair } from '../unit/contracts/sync-bus.contract.js';
+import type { BusPair } from '../../lib/testing/bus.contract.js';
 import { PartitionableBus } from './partitionable.bus.js';
 
 /** Anything a test opened beside a bus and must close after it (an ioredis client). */
@@ -9,13 +9,13 @@ interface Closable {
 }
 
 /**
- * A `SyncBusPair` of two buses, each on its own client: `cleanup` closes both buses, then the
+ * A `BusPair` of two buses, each on its own client: `cleanup` closes both buses, then the
  * clients (the buses never close a client they were given).
  *
  * @example
- * syncBusContract('RedisBus', async () => busPairOnClients(() => new Redis(), (client) => new RedisBus(client)));
+ * busContract('RedisBus', async () => busPairOnClients(() => new Redis(), (client) => new RedisBus(client)));
  */
-export function busPairOnClients<C extends Closable>(connect: () => C, makeBus: (client: C) => WarpBus): SyncBusPair {
+export function busPairOnClients<C extends Closable>(connect: () => C, makeBus: (client: C) => WarpBus): BusPair {
   const clients = [connect(), connect()];
   const [a, b] = clients.map(makeBus);
   return {

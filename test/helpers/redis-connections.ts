@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { WarpBus } from '../../lib/bus/bus.interface.js';
-import { BusInbox, ConnectionLog } from './bus-inbox.js';
+import { BusInbox, ConnectionLog } from '../../lib/testing/bus-inbox.js';
 
 /** The `id` of each line of a `CLIENT LIST` reply whose `name` passes `match`. */
 function idsOf(list: string, match: (name: string) => boolean): string[] {

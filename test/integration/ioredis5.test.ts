@@ -15,10 +15,10 @@ import { busPairOnClients } from '../helpers/bus-factories.js';
 import { checkRecoveryFromKilledConnections } from '../helpers/redis-connections.js';
 import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
-import { cacheContract } from '../unit/contracts/cache.contract.js';
-import { lockerContract } from '../unit/contracts/locker.contract.js';
-import { storeContract } from '../unit/contracts/store.contract.js';
-import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
+import { cacheContract } from '../../lib/testing/cache.contract.js';
+import { lockerContract } from '../../lib/testing/locker.contract.js';
+import { storeContract } from '../../lib/testing/store.contract.js';
+import { busContract } from '../../lib/testing/bus.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('ioredis5');
@@ -45,7 +45,7 @@ for (const { label, make } of redisBackendVariants(run, connect5)) {
 let lockerClient: Redis5 | undefined;
 lockerContract('RedisLocker on ioredis 5', () => new RedisLocker((lockerClient ??= connect5()), { prefix: `${run.freshPrefix()}lock:` }), { skip });
 
-syncBusContract('RedisBus on ioredis 5', async () => busPairOnClients(() => new Redis5(SERVICES.redis), (client) => new RedisBus(client)), { skip });
+busContract('RedisBus on ioredis 5', async () => busPairOnClients(() => new Redis5(SERVICES.redis), (client) => new RedisBus(client)), { skip });
 
 describe('RedisBus on ioredis 5', { skip }, () => {
   it('reports a killed subscriber connection as disconnected, resubscribes, reports connected, and delivers again', async () => {

@@ -8,7 +8,7 @@ import { SqlStatementCounter, sqlKind } from '../helpers/sql-statement-counter.j
 import { PgKvStore } from '../helpers/store-adapters/pg-kv.store.js';
 import { User } from '../helpers/store-adapters/user.entity.js';
 import { UserStore } from '../helpers/store-adapters/user.store.js';
-import { storeContract } from '../unit/contracts/store.contract.js';
+import { storeContract } from '../../lib/testing/store.contract.js';
 
 const skip = await skipUnless('postgres');
 const run = postgresTestRun('store');

@@ -17,11 +17,11 @@ import { commandsDuring } from '../helpers/redis-monitor.js';
 import { eventually } from '../helpers/deferred.js';
 import { skipUnlessRedisCluster, startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.js';
 import { WarpFactory } from '../helpers/warp-factory.js';
-import { cacheContract } from '../unit/contracts/cache.contract.js';
+import { cacheContract } from '../../lib/testing/cache.contract.js';
 import { clusterBehaviour } from '../unit/contracts/cluster.behaviour.js';
-import { lockerContract } from '../unit/contracts/locker.contract.js';
-import { storeContract } from '../unit/contracts/store.contract.js';
-import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
+import { lockerContract } from '../../lib/testing/locker.contract.js';
+import { storeContract } from '../../lib/testing/store.contract.js';
+import { busContract } from '../../lib/testing/bus.contract.js';
 
 const skip = await skipUnlessRedisCluster();
 const redisCluster: RedisClusterHandle | undefined = skip === false ? await startRedisCluster() : undefined;
@@ -82,7 +82,7 @@ for (const { label, make } of variants) {
 
 lockerContract('RedisLocker on a Redis Cluster', () => new RedisLocker(client(), { prefix: `${freshPrefix()}lock:` }), { skip });
 
-syncBusContract('RedisBus on a Redis Cluster', async () => busPairOnClients(connect, (cluster) => new RedisBus(cluster)), { skip });
+busContract('RedisBus on a Redis Cluster', async () => busPairOnClients(connect, (cluster) => new RedisBus(cluster)), { skip });
 
 clusterBehaviour('RedisBus on a Redis Cluster', () => partitionableBuses(() => new RedisBus(connect())), { skip });
 

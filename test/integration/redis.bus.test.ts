@@ -6,11 +6,11 @@ import { RedisBus } from '../../lib/bus/redis.bus.js';
 import { BusError } from '../../lib/common/warp.errors.js';
 import { checkRecoveryFromKilledConnections, connectionIdsNamed } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
-import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
+import { busContract } from '../../lib/testing/bus.contract.js';
 
 const skip = await skipUnless('redis');
 
-syncBusContract(
+busContract(
   'RedisBus',
   async () => {
     const clientA = new Redis(SERVICES.redis);

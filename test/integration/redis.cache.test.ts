@@ -5,7 +5,7 @@ import type { Envelope } from '../../lib/common/envelope.js';
 import { SerializationError } from '../../lib/common/warp.errors.js';
 import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
-import { cacheContract } from '../unit/contracts/cache.contract.js';
+import { cacheContract } from '../../lib/testing/cache.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('redis-cache');

@@ -9,7 +9,7 @@ import { InvalidOptionsError, LockLostError, LockTimeoutError } from '../../lib/
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { deleteKeysWithPrefix } from '../helpers/redis-cleanup.js';
 import { SERVICES, skipUnless, skipUnlessOnPath } from '../helpers/services.js';
-import { lockerContract, settlesSoon } from '../unit/contracts/locker.contract.js';
+import { lockerContract, settlesSoon } from '../../lib/testing/locker.contract.js';
 
 const skip = await skipUnless('redis');
 /** Every key this file creates starts with it; deleted in `after`. */

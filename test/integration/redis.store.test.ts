@@ -7,7 +7,7 @@ import { FenceRejectedError, InvalidOptionsError, SerializationError } from '../
 import { commandsDuring } from '../helpers/redis-monitor.js';
 import { redisBackendVariants, redisTestRun } from '../helpers/redis-test-run.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
-import { storeContract } from '../unit/contracts/store.contract.js';
+import { storeContract } from '../../lib/testing/store.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('redis-store');

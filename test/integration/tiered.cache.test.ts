@@ -7,7 +7,7 @@ import type { Envelope } from '../../lib/common/envelope.js';
 import { eventually } from '../helpers/deferred.js';
 import { redisTestRun } from '../helpers/redis-test-run.js';
 import { skipUnless } from '../helpers/services.js';
-import { cacheContract } from '../unit/contracts/cache.contract.js';
+import { cacheContract } from '../../lib/testing/cache.contract.js';
 
 const skip = await skipUnless('redis');
 const run = redisTestRun('tiered-cache');

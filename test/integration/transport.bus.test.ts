@@ -7,10 +7,10 @@ import { Redis } from 'ioredis';
 import { MemoryBus } from '../../lib/bus/memory.bus.js';
 import { isTransportBusOptions, TransportBus, type TransportBusOptions } from '../../lib/bus/transport.bus.js';
 import { BusError, InvalidOptionsError } from '../../lib/common/warp.errors.js';
-import { BusInbox } from '../helpers/bus-inbox.js';
+import { BusInbox } from '../../lib/testing/bus-inbox.js';
 import { checkRecoveryFromKilledConnections } from '../helpers/redis-connections.js';
 import { SERVICES, skipUnless } from '../helpers/services.js';
-import { syncBusContract } from '../unit/contracts/sync-bus.contract.js';
+import { busContract } from '../../lib/testing/bus.contract.js';
 
 const TRANSPORTS: Array<{ label: string; service: 'redis' | 'nats' | 'mqtt'; options: () => TransportBusOptions }> = [
   {
@@ -40,7 +40,7 @@ const skips = {
 };
 
 for (const { label, service, options } of TRANSPORTS) {
-  syncBusContract(
+  busContract(
     `TransportBus over ${label}`,
     async () => {
       const a = new TransportBus(options());

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { BusError } from '../../../lib/common/warp.errors.js';
-import { BusInbox, ConnectionLog } from '../../helpers/bus-inbox.js';
-import { syncBusContract } from '../contracts/sync-bus.contract.js';
+import { BusInbox, ConnectionLog } from '../../../lib/testing/bus-inbox.js';
+import { busContract } from '../../../lib/testing/bus.contract.js';
 
-syncBusContract('MemoryBus, one view per node', async () => {
+busContract('MemoryBus, one view per node', async () => {
   const bus = new MemoryBus();
   const a = bus.node();
   const b = bus.node();
   return { a, b, cleanup: async () => void (await Promise.all([a.close(), b.close()])) };
 });
 
-syncBusContract('MemoryBus, one instance shared by both nodes', async () => {
+busContract('MemoryBus, one instance shared by both nodes', async () => {
   const bus = new MemoryBus();
   return { a: bus, b: bus, cleanup: () => bus.close() };
 });

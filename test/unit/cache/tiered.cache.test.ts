@@ -6,7 +6,7 @@ import { TieredCache } from '../../../lib/cache/tiered.cache.js';
 import type { Envelope } from '../../../lib/common/envelope.js';
 import { InvalidOptionsError } from '../../../lib/common/warp.errors.js';
 import { deferred, eventually } from '../../helpers/deferred.js';
-import { cacheContract } from '../contracts/cache.contract.js';
+import { cacheContract } from '../../../lib/testing/cache.contract.js';
 
 cacheContract('TieredCache over two MemoryCaches', () => new TieredCache(new MemoryCache(), new MemoryCache()));
 

@@ -18,6 +18,9 @@ import ts from 'typescript';
  * - `<!-- snippet: path -->` before a block: the block is that repository file, compared word for
  *   word by doc-snippets.test.ts and compiled with the repository; not compiled twice here.
  * - `<!-- snippet: skip (why) -->` before a block: not compiled. Keep these few and say why.
+ * - An import from a relative path (`./user.store.js`: the reader's own module) or from one of
+ *   `APP_PACKAGES` (packages an app has and this repository does not install) gets a stub module
+ *   whose imported names are `any`, as values and as types. Every other import must resolve.
  */
 
 /** The repository root: this file runs from build/test/unit/docs. */
@@ -25,7 +28,8 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Where the blocks are written, with a node_modules/nestjs-warp link to the repository. */
 const WORK = `${ROOT}build/doc-snippets/`;
 
-const BLOCK = /(?:<!-- snippet: ([^\n]*?) -->\n)?```(?:ts|typescript)\n([\s\S]*?)\n```/g;
+/** A fenced block, indented or not (inside a list item): marker, indent, code. */
+const BLOCK = /(?:<!-- snippet: ([^\n]*?) -->\n)?^( *)```(?:ts|typescript)\n([\s\S]*?)\n\2```/gm;
 
 /**
  * App-level placeholders the docs use as "your code" (a repository, a client you own). Declared,
@@ -48,6 +52,34 @@ declare global {
 export {};
 `;
 
+/** Packages the docs import as an app would, which this repository does not install: stubbed. */
+const APP_PACKAGES: ReadonlySet<string> = new Set(['@nestjs/typeorm', '@nestjs/schedule', 'msgpackr']);
+
+/** Stub modules for a block's imports of the reader's own modules and of `APP_PACKAGES`: file -> names. */
+function collectStubs(source: ts.SourceFile, stubs: Map<string, Set<string>>): void {
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const specifier = statement.moduleSpecifier.text;
+    let file: string;
+    if (specifier.startsWith('./')) file = `${WORK}${specifier.slice(2).replace(/\.js$/, '.ts')}`;
+    else if (APP_PACKAGES.has(specifier)) file = `${WORK}node_modules/${specifier}/index.d.ts`;
+    else continue;
+    const names = stubs.get(file) ?? new Set<string>();
+    stubs.set(file, names);
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add((element.propertyName ?? element.name).text);
+  }
+}
+
+function writeStubs(stubs: Map<string, Set<string>>): void {
+  for (const [file, names] of stubs) {
+    mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true });
+    const declarations = [...names].map((name) => `export declare const ${name}: any;\nexport type ${name} = any;`);
+    writeFileSync(file, `${declarations.join('\n')}\nexport {};\n`);
+    if (file.endsWith('/index.d.ts')) writeFileSync(file.replace(/index\.d\.ts$/, 'package.json'), JSON.stringify({ type: 'module', types: 'index.d.ts' }));
+  }
+}
+
 interface Block {
   doc: string;
   line: number;
@@ -62,7 +94,8 @@ function blocksOf(doc: string): Block[] {
     // The line of the block's first line of code.
     line: text.slice(0, match.index + match[0].indexOf('```')).split('\n').length + 1,
     marker: match[1],
-    code: match[2]!,
+    // An indented block's lines carry its fence's indent: dropped, as Markdown does.
+    code: match[3]!.replace(new RegExp(`^ {0,${match[2]!.length}}`, 'gm'), ''),
   }));
 }
 
@@ -102,33 +135,6 @@ const OPTIONS: ts.CompilerOptions = {
   noEmit: true,
 };
 
-/**
- * Blocks that do not compile yet (fragments written before this test), by `doc:line` of their
- * first line of code: reported as todo, not failed. Fix a block and remove it from here; the
- * list only shrinks (a listed block that compiles fails the test).
- */
-const NOT_YET: ReadonlySet<string> = new Set([
-  'README.md:10',
-  'README.md:129',
-  'README.md:174',
-  'README.md:265',
-  'README.md:287',
-  'docs/bus.md:29',
-  'docs/bus.md:48',
-  'docs/bus.md:79',
-  'docs/cache.md:169',
-  'docs/cache.md:31',
-  'docs/decorators.md:27',
-  'docs/leases.md:11',
-  'docs/locks.md:10',
-  'docs/store.md:235',
-  'docs/store.md:351',
-  'docs/store.md:367',
-  'docs/store.md:453',
-  'docs/store.md:73',
-  'docs/validator.md:8',
-]);
-
 /** Type errors of every checked block, by `doc:line`, from one program over all of them. */
 function compileBlocks(checked: Block[]): Map<string, string[]> {
   // The package as installed: its package.json (`exports`) over `dist/` = this build's lib/
@@ -160,8 +166,11 @@ function compileBlocks(checked: Block[]): Map<string, string[]> {
 
   const files = new Map<string, string>();
   const errors = new Map<string, string[]>();
+  const stubs = new Map<string, Set<string>>();
   checked.forEach((block, i) => {
-    const own = ownNames(ts.createSourceFile('block.ts', block.code, ts.ScriptTarget.ES2022));
+    const source = ts.createSourceFile('block.ts', block.code, ts.ScriptTarget.ES2022);
+    collectStubs(source, stubs);
+    const own = ownNames(source);
     const used = new Set(block.code.match(/\b[A-Za-z_$][\w$]*\b/g));
     const warpNames = [...fromWarp].filter((name) => used.has(name) && !own.has(name));
     const nestNames = [...fromNest].filter((name) => used.has(name) && !own.has(name) && !fromWarp.has(name));
@@ -176,6 +185,7 @@ function compileBlocks(checked: Block[]): Map<string, string[]> {
     errors.set(`${block.doc}:${block.line}`, []);
   });
 
+  writeStubs(stubs);
   const program = ts.createProgram([`${WORK}context.ts`, ...files.keys()], OPTIONS, undefined, probeProgram);
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
@@ -198,20 +208,15 @@ describe('TypeScript in README.md and docs/, against the built package', () => {
     errors = compileBlocks(checked);
   });
 
-  it('finds the blocks, skips only those marked with a reason, and lists in NOT_YET only blocks that fail', () => {
+  it('finds the blocks and skips only those marked with a reason', () => {
     assert.ok(checked.length >= 30, `only ${checked.length} blocks found`);
     for (const block of skipped) assert.match(block.marker!, /^skip \(.+\)$/, `${block.doc}:${block.line}: say why a block is skipped`);
     assert.ok(skipped.length <= 3, `${skipped.length} skipped blocks: compile them instead`);
-    for (const where of NOT_YET) {
-      assert.ok(errors.has(where), `NOT_YET lists ${where}: no block starts there`);
-      assert.notEqual(errors.get(where)!.length, 0, `${where} compiles now: remove it from NOT_YET`);
-    }
   });
 
   for (const block of checked) {
     const where = `${block.doc}:${block.line}`;
-    const todo = NOT_YET.has(where) ? 'does not compile yet (NOT_YET)' : undefined;
-    it(`${where} compiles`, { todo }, () => {
+    it(`${where} compiles`, () => {
       const problems = errors.get(where)!;
       assert.deepEqual(problems, [], `type errors:\n${problems.join('\n')}`);
     });

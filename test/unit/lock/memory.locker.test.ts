@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryLocker } from '../../../lib/lock/memory.locker.js';
 import { InvalidOptionsError, LockTimeoutError } from '../../../lib/common/warp.errors.js';
-import { lockerContract } from '../contracts/locker.contract.js';
+import { lockerContract } from '../../../lib/testing/locker.contract.js';
 
 lockerContract('MemoryLocker', () => new MemoryLocker());
 

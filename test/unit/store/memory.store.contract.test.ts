@@ -1,4 +1,4 @@
 import { MemoryStore } from '../../../lib/store/memory.store.js';
-import { storeContract } from '../contracts/store.contract.js';
+import { storeContract } from '../../../lib/testing/store.contract.js';
 
 storeContract('MemoryStore', () => new MemoryStore(), { fencing: true });

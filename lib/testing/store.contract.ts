@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
-import type { WarpStore } from '../../../lib/store/store.interface.js';
-import { FenceRejectedError } from '../../../lib/common/warp.errors.js';
+import type { WarpStore } from '../store/store.interface.js';
+import { FenceRejectedError } from '../common/warp.errors.js';
 
 /** Options of a contract run. */
 export interface StoreContractOptions {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import type { WarpCache } from '../../../lib/cache/cache.interface.js';
-import type { Envelope } from '../../../lib/common/envelope.js';
-import { eventually } from '../../helpers/deferred.js';
+import type { WarpCache } from '../cache/cache.interface.js';
+import type { Envelope } from '../common/envelope.js';
+import { eventually } from './eventually.js';
 
 /** Options of a contract run. */
 export interface CacheContractOptions {

@@ -3,13 +3,13 @@ import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { LockHandle, WarpLocker } from '../../../lib/lock/locker.interface.js';
+import type { LockHandle, WarpLocker } from '../lock/locker.interface.js';
 import {
   InvalidKeyError,
   LockLostError,
   LockTimeoutError,
   WarpError,
-} from '../../../lib/common/warp.errors.js';
+} from '../common/warp.errors.js';
 
 /** Generous wait for acquisitions that must succeed: a failing backend fails the test, a slow one does not. */
 const PATIENT = { ttl: 10_000, waitTimeout: 10_000 };

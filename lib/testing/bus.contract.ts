@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import type { WarpBus } from '../../../lib/bus/bus.interface.js';
-import { BusInbox } from '../../helpers/bus-inbox.js';
-import { eventually } from '../../helpers/deferred.js';
+import type { WarpBus } from '../bus/bus.interface.js';
+import { BusInbox } from './bus-inbox.js';
+import { eventually } from './eventually.js';
 
 /** Two nodes on the same bus backend, and what closes everything `makePair` opened. */
-export interface SyncBusPair {
+export interface BusPair {
   a: WarpBus;
   b: WarpBus;
   cleanup(): Promise<void>;
@@ -21,12 +21,12 @@ function liveResources(): string[] {
  * The behaviour every `WarpBus` backend keeps, checked with two nodes `a` and `b`. Channels are
  * unique per test, so suites can share a real broker with other suites running concurrently.
  */
-export function syncBusContract(name: string, makePair: () => Promise<SyncBusPair>, opts: { skip?: string | false } = {}): void {
+export function busContract(name: string, makePair: () => Promise<BusPair>, opts: { skip?: string | false } = {}): void {
   describe(`WarpBus contract: ${name}`, { skip: opts.skip }, () => {
-    let pair: SyncBusPair | undefined;
+    let pair: BusPair | undefined;
     const channel = (label: string) => `warp.contract-${randomUUID().slice(0, 8)}.${label}`;
 
-    async function connected(): Promise<SyncBusPair> {
+    async function connected(): Promise<BusPair> {
       pair = await makePair();
       await Promise.all([pair.a.connect(), pair.b.connect()]);
       return pair;
