@@ -57,6 +57,7 @@ export type { WarpModuleAsyncOptions, WarpOptionsFactory } from './interfaces/wa
 export type { FailSafeOptions, KeyRegistration, ValidatorOptions, WarpOptions } from './interfaces/warp-options.interface.js';
 export type { WarmupReport } from './interfaces/warmup-report.interface.js';
 export type { WarpLogger } from './interfaces/warp-logger.interface.js';
+export type { WarpStatus } from './interfaces/warp-status.interface.js';
 
 // Errors
 export {
