@@ -176,7 +176,12 @@ export class Cluster implements ClusterChannel {
     };
     try {
       const write = await this.strong.prepare(keys, ttl);
-      return { ...write, commit: () => (settle(), write.commit()), abort: () => (settle(), write.abort()) };
+      return {
+        ...write,
+        commit: () => (settle(), write.commit()),
+        abort: () => (settle(), write.abort()),
+        abandon: () => (settle(), write.abandon()),
+      };
     } catch (error) {
       settle();
       throw error;

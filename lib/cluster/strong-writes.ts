@@ -14,6 +14,12 @@ export interface PreparedWrite {
   commit(): void;
   /** The write did not happen: peers drop the pending mark. */
   abort(): void;
+  /**
+   * The write happened but the cache tiers could not be left coherent (the shared copy may be
+   * older than the store): no commit is sent and the write is no longer listed, so each peer's
+   * mark runs to its deadline and the peer then drops every copy of the keys (an orphaned write).
+   */
+  abandon(): void;
 }
 
 /** What the writer side needs from the cluster. */
@@ -168,12 +174,13 @@ export class StrongWrites {
 
   private prepared(id: number, keys: string[]): PreparedWrite {
     let done = false;
-    const end = (kind: 'commit' | 'abort') => {
+    const end = (kind: 'commit' | 'abort' | 'abandon') => {
       if (done) return;
       done = true;
-      this.finish(id, keys, kind);
+      if (kind === 'abandon') this.inProgress.delete(id);
+      else this.finish(id, keys, kind);
     };
-    return { id, keys, commit: () => end('commit'), abort: () => end('abort') };
+    return { id, keys, commit: () => end('commit'), abort: () => end('abort'), abandon: () => end('abandon') };
   }
 
   private finish(id: number, keys: readonly string[], kind: 'commit' | 'abort'): void {

@@ -99,6 +99,35 @@ export class Tiers {
     void this.deleteShared(key);
   }
 
+  /**
+   * The last step of a StrongDistributed write before its commit: leaves the shared tier holding
+   * `entry` (or, with `undefined`, nothing) and this node's local tier holding it or nothing.
+   * Unlike `put` and `drop`, nothing here is skipped or left in flight while the shared tier is
+   * being skipped: once the commit is out, peers read the shared tier again, so a copy older than
+   * the store must be gone by then. A failed write there falls back to a (bounded, awaited)
+   * delete. Resolves `false` when the shared copy is unknown (neither written nor deleted): the
+   * caller must then not commit.
+   */
+  async settleStrong(key: string, entry: Envelope | undefined, ttl: number): Promise<boolean> {
+    this.markStale([key]);
+    if (!this.shared) {
+      if (entry === undefined) await this.drop(key);
+      else await this.put(key, entry, ttl, false);
+      return true;
+    }
+    if (entry !== undefined && !this.guard.skipping) {
+      try {
+        await this.guard.run(this.cache.set(key, entry, ttl));
+        this.guard.cleared(key);
+        return true;
+      } catch {
+        // logged by the guard; the key is deleted below
+      }
+    }
+    this.evictLocal([key]);
+    return this.deleteShared(key);
+  }
+
   /** Drops keys from the local tier and marks their loads in flight stale. */
   evictLocal(keys: readonly string[]): void {
     this.markStale(keys);
@@ -125,14 +154,16 @@ export class Tiers {
     }
   }
 
-  /** Deletes the shared copy, bounded; a failure leaves the key suspect. */
-  private async deleteShared(key: string): Promise<void> {
+  /** Deletes the shared copy, bounded; a failure leaves the key suspect. Resolves whether it was deleted. */
+  private async deleteShared(key: string): Promise<boolean> {
     try {
       await this.guard.run(this.cache.delete(key));
       this.guard.cleared(key);
+      return true;
     } catch {
       this.guard.markSuspect(key);
       this.cache.evictLocal?.([key]);
+      return false;
     }
   }
 

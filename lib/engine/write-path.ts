@@ -189,17 +189,22 @@ export class WritePath {
         prepared.abort();
         throw error;
       }
-      if (lock.lost) {
-        // Persisted, then stalled past the lock: a newer writer may have written the key since.
-        // The write took effect (it is not reported failed); the tiers are left to the newer one.
-        await context.tiers.drop(key);
-        context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
-      } else {
-        context.tiers.markStale([key]);
-        if (outcome.entry !== undefined) await context.tiers.put(key, outcome.entry, body.ttl, false);
-      }
+      const lost = lock.lost;
+      // Persisted, then stalled past the lock: a newer writer may have written the key since.
+      // The write took effect (it is not reported failed); the tiers are left to the newer one.
+      // Either way the shared tier is settled (written or emptied) before the commit goes out:
+      // peers read it again from then on (settleStrong is never skipped while the shared tier is).
+      const settled = await context.tiers.settleStrong(key, lost ? undefined : outcome.entry, body.ttl);
+      if (lost) context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
       this.recorded(key, registration, outcome.entry, body);
-      prepared.commit();
+      if (settled) {
+        prepared.commit();
+      } else {
+        // The shared copy may be older than the store: no commit, so every peer keeps reading
+        // through until its pending mark expires and then drops every copy (an orphaned write).
+        prepared.abandon();
+        context.logger.warn(`Warp: StrongDistributed write of "${key}" could not update or delete the shared cache copy; peers read through until the write lock's TTL`);
+      }
       return outcome.result;
     } finally {
       // Not awaited: the write is complete, and this node's next write of the key queues behind
