@@ -71,8 +71,11 @@ function fail(message) {
 function render() {
   const { files, options } = declarations();
   const host = ts.createCompilerHost(options);
-  const { fileExists, readFile } = host;
+  const { fileExists, readFile, directoryExists } = host;
+  // build/lib read as dist/: dist/ itself may not exist on disk, its folders are the map's.
+  const folders = new Set([...files.keys()].flatMap((file) => file.split('/').slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}`)));
   host.fileExists = (name) => files.has(resolve(name)) || fileExists.call(host, name);
+  host.directoryExists = (name) => folders.has(resolve(name)) || (directoryExists?.call(host, name) ?? false);
   host.readFile = (name) => files.get(resolve(name)) ?? readFile.call(host, name);
   const program = ts.createProgram(entries.map(([, file]) => file), { ...options, noEmit: true }, host);
   const checker = program.getTypeChecker();
