@@ -35,6 +35,8 @@ export class MemoryCache implements WarpCache {
   private readonly onEvict?: MemoryCacheOptions['onEvict'];
   private sweepTimer?: NodeJS.Timeout;
   private sweepCursor?: Generator<string, void, void>;
+  /** No LRU bound: a hit need not move the entry to the recent end (`peek` instead of `get`). */
+  private readonly unbounded: boolean;
 
   /**
    * A bounded, in-process LRU cache; expired entries are evicted lazily and by a background sweep.
@@ -42,6 +44,7 @@ export class MemoryCache implements WarpCache {
    */
   constructor(options: MemoryCacheOptions = {}) {
     const maxEntries = positiveOr(options.maxEntries, Infinity, 'maxEntries');
+    this.unbounded = maxEntries === Infinity;
     this.sweepBatchSize = positiveOr(options.sweepBatchSize, 1000, 'sweepBatchSize');
     this.onEvict = options.onEvict;
     const interval = options.sweepIntervalMs ?? 1000;
@@ -65,6 +68,11 @@ export class MemoryCache implements WarpCache {
   }
 
   peek(key: string): Envelope | undefined {
+    if (this.unbounded) {
+      // Recency only matters to a bound: lru-cache's `peek` skips the move to the recent end.
+      const hit = this.entries.peek(key, LIVE_ONLY);
+      if (hit !== undefined) return hit;
+    }
     // An expired entry is deleted by the lookup (reported through `disposed`).
     return this.entries.get(key, LIVE_ONLY);
   }
