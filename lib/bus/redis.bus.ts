@@ -98,6 +98,11 @@ export class RedisBus extends BaseSyncBus {
     if (subscriber === undefined) return;
     this.detach?.();
     if (subscriber.status === 'end') return;
+    if (subscriber.status === 'reconnecting') {
+      // Between attempts there is no socket, and disconnect() (which stops the retries) emits no 'end'.
+      subscriber.disconnect();
+      return;
+    }
     const ended = endOf(subscriber);
     if (subscriber.status === 'ready') {
       await subscriber.quit().catch(() => subscriber.disconnect());

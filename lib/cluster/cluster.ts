@@ -223,17 +223,22 @@ export class Cluster implements ClusterChannel {
     this.eventual.close();
     let byeTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (byeTimer = setTimeout(resolve, BYE_TIMEOUT_MS)));
-    // A node that never started never said hello: peers have nothing to forget.
-    const started = this.liveness.started;
-    await Promise.race([started ? this.send(MessageKind.Bye, {}) : Promise.resolve(), timeout]);
+    // A node that never started never said hello: peers have nothing to forget. A node cut off
+    // from the bus cannot say goodbye: peers drop it when its heartbeats stop.
+    const reachable = this.options.bus.connected;
+    const saysBye = this.liveness.started && reachable;
+    await Promise.race([saysBye ? this.send(MessageKind.Bye, {}) : Promise.resolve(), timeout]);
     clearTimeout(byeTimer);
     this.liveness.markClosed();
     this.strong.close(new WarpClosedError('Warp closed while preparing a StrongDistributed write'));
     this.liveness.wakeWaiters();
     this.pending.clear();
     this.removeConnectionListener?.();
-    await this.unsubscribe?.().catch(() => undefined);
-    await this.replies.close();
+    const detaching = Promise.all([this.unsubscribe?.().catch(() => undefined), this.replies.close()]);
+    // Cut off, an unsubscribe would wait in the client's offline queue until shutdownTimeout; the
+    // bus's own close drops the subscriptions anyway.
+    if (reachable) await detaching;
+    else detaching.catch(() => undefined);
   }
 
   private send(kind: string, body: unknown, channel = this.channel): Promise<void> {
