@@ -21,11 +21,14 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, onLate?: (value:
       reject(new DeadlineExceeded(ms));
     }, ms);
   });
-  promise.then(
-    (value) => {
-      if (late) onLate?.(value);
-    },
-    () => undefined,
-  );
+  // Only a caller that wants the late result pays for watching it; the race already handles a late rejection.
+  if (onLate !== undefined) {
+    promise.then(
+      (value) => {
+        if (late) onLate(value);
+      },
+      () => undefined,
+    );
+  }
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

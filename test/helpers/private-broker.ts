@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { eventually } from './deferred.js';
-import { accepts, freePort } from './private-redis.js';
+import { accepts, freePort, sigkill } from './private-redis.js';
 import { onProcessDeath } from './process-death.js';
 
 const HOST = '127.0.0.1';
@@ -40,11 +39,7 @@ export class PrivateBroker {
 
   /** Kills the broker (SIGKILL: a crash) and waits until it is gone. */
   async kill(): Promise<void> {
-    const child = this.process;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await sigkill(this.process);
     this.forgetCleanup?.();
   }
 }

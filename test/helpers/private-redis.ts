@@ -20,6 +20,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** SIGKILLs `child` (a crash, not a shutdown) unless it already exited; resolves once it is gone. */
+export async function sigkill(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Whether something accepts TCP connections on the loopback `port` now. */
 export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -78,11 +86,7 @@ export class PrivateRedis {
 
   /** Kills the server (SIGKILL: a crash, not a shutdown) and waits until it is gone. */
   async kill(): Promise<void> {
-    const server = this.server;
-    if (server === undefined || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
+    await sigkill(this.server);
   }
 
   /** Kills the server and removes its data directory. */
