@@ -1,3 +1,5 @@
+import { InvalidOptionsError } from './warp.errors.js';
+
 /**
  * Bounds Warp enforces up front, so a value a backend would refuse (or silently misread) is
  * rejected at the call that gave it, with `InvalidOptionsError`, instead of failing later.
@@ -21,4 +23,13 @@ export const TTL_EXPECTED = `a number of ms from 0 (no expiry) to ${MAX_TTL_MS} 
 /** Whether `value` is a valid TTL: a finite number of ms in [0, MAX_TTL_MS]. */
 export function isTtl(value: unknown): value is number {
   return typeof value === 'number' && value >= 0 && value <= MAX_TTL_MS;
+}
+
+/**
+ * `ttl` when it is a valid TTL for `key`'s entry.
+ * @throws InvalidOptionsError naming the option (`ttl`, `storeTtl`) and the accepted values.
+ */
+export function checkedTtl(key: string, ttl: unknown, name = 'ttl'): number {
+  if (!isTtl(ttl)) throw new InvalidOptionsError(`Invalid ${name} for "${key}": expected ${TTL_EXPECTED}, got ${String(ttl)}`, { key });
+  return ttl;
 }

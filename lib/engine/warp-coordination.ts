@@ -7,15 +7,13 @@ import { withLock } from '../lock/with-lock.js';
 import type { VersionedCache, Versioned } from '../versioned/versioned-cache.js';
 import type { WatchOptions } from '../watch/watch-bus.js';
 import type { WatchSubscription, WatchTarget } from '../watch/watch-subscription.js';
-import type { WarpComponents } from './warp-components.js';
+import { WarpParts } from './warp-parts.js';
 
 /**
  * The coordination half of `Warp`'s public front: locks, leases, versions and watch, each a thin
  * entry into its component (`Warp` extends it, as ioredis's `Redis` extends its commands).
  */
-export abstract class WarpCoordination {
-  protected constructor(protected readonly components: WarpComponents) {}
-
+export abstract class WarpCoordination extends WarpParts {
   /**
    * The registration that governs `key`.
    * @throws InvalidKeyError when the key is malformed; UnregisteredKeyError when nothing matches.

@@ -1,50 +1,31 @@
 import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpCache } from '../cache/cache.interface.js';
-import type { Cluster } from '../cluster/cluster.js';
 import { assertStorable } from '../codec/assert-storable.js';
-import { withTimeout } from '../common/deadline.js';
 import { assertKey } from '../common/keys.js';
-import { isTtl, TTL_EXPECTED } from '../common/limits.js';
+import { checkedTtl } from '../common/limits.js';
 import { Mode } from '../common/mode.js';
-import type { KeyRegistry, RegisterOptions, Registration } from '../common/registry.js';
+import type { RegisterOptions, Registration } from '../common/registry.js';
 import type { SingleFlight } from '../common/singleflight.js';
-import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
+import { UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
+import type { SetOptions } from '../interfaces/set-options.interface.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
-import type { WarpStatus } from '../interfaces/warp-status.interface.js';
-import type { LeaseManager } from '../lease/lease-manager.js';
 import type { WarpLocker } from '../lock/locker.interface.js';
-import type { WarpMetrics } from '../metrics/warp-metrics.interface.js';
 import type { WarpStore } from '../store/store.interface.js';
 import type { Validator } from '../validator/validator.js';
-import type { VersionedCache } from '../versioned/versioned-cache.js';
-import type { WatchBus } from '../watch/watch-bus.js';
 import { assertClusterWideLocks } from './default-locker.js';
 import type { GetOrSetOptions, ReadPath } from './read-path.js';
 import { warmup } from './warmup.js';
+import { shutDown } from './shutdown.js';
 import { createWarpComponents, type EngineHooks } from './warp-components.js';
 import { WarpCoordination } from './warp-coordination.js';
-import type { ResolvedWarpOptions } from './warp-options.js';
 import type { WritePath } from './write-path.js';
-
-/** The key registrations as `Warp.registry` shows them: lookups only. */
-export type RegistryView = Pick<KeyRegistry, 'resolve' | 'all' | 'covering'>;
 
 export { MISS, type GetOrSetOptions } from './read-path.js';
 
-/** Options of one `set` call. */
-export interface SetOptions {
-  /** TTL in ms of this entry in the cache tiers, overriding the registration's (0 = no expiry). */
-  ttl?: number;
-  /**
-   * TTL in ms of the value in the store, passed to `WarpStore.set` as `write.ttl`: a store with expiry
-   * (`RedisStore`, `MemoryStore`) drops the value then, a store without ignores it. Cache TTLs
-   * bound how long a copy is served; this one bounds the data itself, for values that are a cache
-   * by nature (`WarpKeyvStore` passes Keyv's TTL here). Default: none (0 too), the store keeps it.
-   */
-  storeTtl?: number;
-}
+export type { SetOptions } from '../interfaces/set-options.interface.js';
+export type { RegistryView } from './warp-parts.js';
 
 /**
  * The framework-free engine: registry, cache tiers, store, merge, cluster protocol and locks. The
@@ -100,60 +81,6 @@ export class Warp extends WarpCoordination {
     ({ locker: this.locker, logger: this.logger, validator: this.validator, reads: this.reads, readPath: this.readPath, writePath: this.writePath } = parts);
     for (const { key, mode, ttl, merge } of options.keys ?? []) this.register(key, mode, { ttl, merge });
     this.detachMetrics = this.components.metrics.observe?.(this);
-  }
-
-  /**
-   * How this node sees the cluster now: the snapshot health checks, metrics and logs read.
-   * Reading changes nothing.
-   */
-  status(): WarpStatus {
-    const { cluster } = this.components;
-    const livePeers = cluster.livePeers();
-    return {
-      nodeId: this.nodeId,
-      incarnation: this.incarnation,
-      connected: cluster.connected,
-      livePeers,
-      members: livePeers.length + 1,
-      duplicateNodeIds: cluster.duplicateNodeIds(),
-      closed: this.closed,
-      cacheEntries: this.cache.size,
-    };
-  }
-
-  /** The key registrations, read-only: `register()` and `unregister()` change them. */
-  get registry(): RegistryView {
-    return this.components.registry;
-  }
-
-  /** @internal The cluster protocol: for the engine's own parts and tests; others read `status()`. */
-  get cluster(): Cluster {
-    return this.components.cluster;
-  }
-
-  /** @internal The lease manager behind `grantLease()` and friends: for tests. */
-  get leases(): LeaseManager {
-    return this.components.leases;
-  }
-
-  /** @internal The watch bus behind `publish()` and `watch()`: for tests. */
-  get watchBus(): WatchBus {
-    return this.components.watchBus;
-  }
-
-  /** @internal The versioned cache behind `history()` and `getAt()`, when the `versions` option is set: for tests. */
-  get versions(): VersionedCache | undefined {
-    return this.components.versions;
-  }
-
-  /** @internal The metrics sink (the `metrics` option): for tests. */
-  get metrics(): WarpMetrics {
-    return this.components.metrics;
-  }
-
-  /** @internal The resolved options: for tests. */
-  get options(): ResolvedWarpOptions {
-    return this.components.options;
   }
 
   /**
@@ -281,8 +208,8 @@ export class Warp extends WarpCoordination {
       registration = this.registrationOf(key);
       this.assertOpen(key);
       assertStorable(this.components.codec, key, value);
-      ttl = options?.ttl === undefined ? registration.ttl : entryTtl(key, options.ttl);
-      if (options?.storeTtl !== undefined) storeTtl = entryTtl(key, options.storeTtl, 'storeTtl') || undefined;
+      ttl = options?.ttl === undefined ? registration.ttl : checkedTtl(key, options.ttl);
+      if (options?.storeTtl !== undefined) storeTtl = checkedTtl(key, options.storeTtl, 'storeTtl') || undefined;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -296,9 +223,7 @@ export class Warp extends WarpCoordination {
    *   StoreError, QuorumNotReachedError, LockLostError, LockTimeoutError, WarpClosedError
    */
   async delete(key: string): Promise<void> {
-    const registration = this.registrationOf(key);
-    this.assertOpen(key);
-    return this.writePath.delete(key, registration);
+    return this.writePath.delete(key, this.writable(key));
   }
 
   /**
@@ -308,9 +233,7 @@ export class Warp extends WarpCoordination {
    * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError, LockLostError, and what `method` throws
    */
   async put<R>(key: string, method: () => Promise<R>): Promise<R> {
-    const registration = this.registrationOf(key);
-    this.assertOpen(key);
-    return this.writePath.put(key, registration, method);
+    return this.writePath.put(key, this.writable(key), method);
   }
 
   /**
@@ -319,9 +242,7 @@ export class Warp extends WarpCoordination {
    * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError, LockLostError, and what `method` throws
    */
   async evict<R>(key: string, method: () => Promise<R>): Promise<R> {
-    const registration = this.registrationOf(key);
-    this.assertOpen(key);
-    return this.writePath.evict(key, registration, method);
+    return this.writePath.evict(key, this.writable(key), method);
   }
 
   /**
@@ -329,9 +250,7 @@ export class Warp extends WarpCoordination {
    * @throws UnregisteredKeyError, InvalidKeyError, QuorumNotReachedError (StrongDistributed)
    */
   async invalidate(key: string): Promise<void> {
-    const registration = this.registrationOf(key);
-    this.assertOpen(key);
-    return this.writePath.invalidate(key, registration);
+    return this.writePath.invalidate(key, this.writable(key));
   }
 
   /**
@@ -367,33 +286,10 @@ export class Warp extends WarpCoordination {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    // Each step gets what is left of `shutdownTimeout`; what does not finish is logged and left
-    // behind (the buses drop their connections on their own when a graceful close hangs).
-    const deadline = performance.now() + this.components.options.shutdownTimeout;
-    const unfinished: string[] = [];
-    const step = async (what: string, operation: Promise<unknown> | undefined): Promise<void> => {
-      try {
-        await withTimeout(Promise.resolve(operation), Math.max(0, deadline - performance.now()));
-      } catch (error) {
-        unfinished.push(`${what} (${error instanceof Error ? error.message : String(error)})`);
-      }
-    };
-    await step('start-up', this.startPromise);
-    // Writes already past their checks finish and queue their invalidations before the flush.
-    await step('writes in flight', this.writePath.idle());
-    this.validator.stop();
-    this.components.leases.close();
-    this.components.watchBus.close();
-    await step('the goodbye to peers', this.components.cluster.close());
-    this.detachMetrics?.();
-    await Promise.all([step('the locker', this.locker.close()), step('the cache', this.cache.close?.()), step('the bus', this.bus.close())]);
-    if (unfinished.length > 0) {
-      this.logger.warn(`Warp: close() did not finish within shutdownTimeout (${this.components.options.shutdownTimeout} ms): ${unfinished.join('; ')}`);
-    }
+    await shutDown(this.components, this.startPromise, this.detachMetrics);
   }
 
-  /** Whether `close()` was called. */
-  get closed(): boolean {
+  override get closed(): boolean {
     return this.state === 'closed';
   }
 
@@ -407,6 +303,13 @@ export class Warp extends WarpCoordination {
     await this.reads.run(key, (flight) => this.readPath.load(key, registration, flight));
   }
 
+  /** The registration of a key about to be written; throws when the key is unregistered or Warp is closed. */
+  private writable(key: string): Registration {
+    const registration = this.registrationOf(key);
+    this.assertOpen(key);
+    return registration;
+  }
+
   private assertOpen(key: string): void {
     if (this.state === 'closed') throw new WarpClosedError(`Cannot write "${key}": Warp is closed`, { key });
   }
@@ -414,9 +317,4 @@ export class Warp extends WarpCoordination {
 
 function notYetBuilt(): Promise<void> {
   return Promise.reject(new WarpClosedError('Warp is still being built'));
-}
-
-function entryTtl(key: string, ttl: unknown, name = 'ttl'): number {
-  if (!isTtl(ttl)) throw new InvalidOptionsError(`Invalid ${name} for "${key}": expected ${TTL_EXPECTED}, got ${String(ttl)}`, { key });
-  return ttl;
 }
