@@ -5,5 +5,5 @@ export { storeContract, type StoreContractOptions } from './store.contract.js';
 export { cacheContract, type CacheContractOptions } from './cache.contract.js';
 export { busContract, type BusPair } from './bus.contract.js';
 export { lockerContract } from './locker.contract.js';
-export { createWarpCluster, type WarpCluster, type WarpClusterOptions } from './warp-cluster.js';
+export { createWarpCluster, type WarpCluster, type WarpClusterOptions, type WarpNodeParts } from './warp-cluster.js';
 export { eventually } from './eventually.js';

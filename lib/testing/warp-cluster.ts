@@ -6,12 +6,21 @@ import { Warp } from '../engine/warp.js';
 import { eventually } from './eventually.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
 
+/** What may differ from one node to the next: its bus, store, local cache or logger. */
+export type WarpNodeParts = Pick<WarpOptions, 'bus' | 'store' | 'cache' | 'logger'>;
+
 /** Options of {@link createWarpCluster}: the nodes' count, plus options every node gets. */
 export interface WarpClusterOptions extends Omit<WarpOptions, 'bus' | 'nodeId' | 'cache'> {
   /** How many nodes. Default 2. */
   nodes?: number;
   /** The store every node shares. Default: one `MemoryStore`. */
   store?: WarpStore;
+  /**
+   * Node i's own parts, over the shared options: e.g. `(i) => ({ bus: new RedisBus(...) })` to run
+   * the nodes over a real broker, or a store view per node. A node given a `bus` is not on the
+   * cluster's `MemoryBus` (its `views[i]` is absent).
+   */
+  perNode?: (i: number) => WarpNodeParts | Promise<WarpNodeParts>;
   /** Heartbeat of every node, in ms. Default 100 (the engine's: 1000), so clusters form fast. */
   heartbeatInterval?: number;
   /** How long to wait for every node to see every other one. Default 5000 ms. */
@@ -25,8 +34,10 @@ export interface WarpCluster {
   /** The bus they share; `views[i]` is node i's own view of it (`views[i].disconnect()` cuts node i off). */
   readonly bus: MemoryBus;
   readonly views: readonly MemoryBusNode[];
-  /** The store they share. */
+  /** The store they share (a node's own, from `perNode`, is `nodes[i].store`). */
   readonly store: WarpStore;
+  /** The namespace of every node: the `namespace` option, or a fresh one. */
+  readonly namespace: string;
   /** Resolves once every message published so far has been delivered to every node. */
   flush(): Promise<void>;
   /** Closes every node (each closes its own bus view). */
@@ -53,7 +64,7 @@ export interface WarpCluster {
  *   time (every node is closed).
  */
 export async function createWarpCluster(options: WarpClusterOptions = {}): Promise<WarpCluster> {
-  const { nodes: size = 2, store = new MemoryStore(), formTimeout = 5000, heartbeatInterval = 100, ...shared } = options;
+  const { nodes: size = 2, store = new MemoryStore(), formTimeout = 5000, heartbeatInterval = 100, perNode, ...shared } = options;
   const namespace = shared.namespace ?? `test-${randomUUID().slice(0, 8)}`;
   const bus = new MemoryBus();
   const views: MemoryBusNode[] = [];
@@ -63,9 +74,10 @@ export async function createWarpCluster(options: WarpClusterOptions = {}): Promi
   };
   try {
     for (let i = 0; i < size; i++) {
-      const view = bus.node();
-      views.push(view);
-      nodes.push(new Warp({ ...shared, heartbeatInterval, namespace, store, bus: view, nodeId: `node-${i}` }));
+      // Parts left undefined fall back to the shared ones.
+      const own = Object.fromEntries(Object.entries((await perNode?.(i)) ?? {}).filter(([, part]) => part !== undefined)) as WarpNodeParts;
+      if (own.bus === undefined) views[i] = bus.node();
+      nodes.push(new Warp({ ...shared, heartbeatInterval, namespace, store, bus: views[i], ...own, nodeId: `node-${i}` }));
     }
     await Promise.all(nodes.map((node) => node.start()));
     await eventually(() => nodes.every((node) => node.cluster.admitted && node.cluster.livePeers().length === size - 1), formTimeout);
@@ -73,5 +85,5 @@ export async function createWarpCluster(options: WarpClusterOptions = {}): Promi
     await close();
     throw error;
   }
-  return { nodes, bus, views, store, flush: () => bus.flush(), close };
+  return { nodes, bus, views, store, namespace, flush: () => bus.flush(), close };
 }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryBus } from '../../lib/bus/memory.bus.js';
+import type { MemoryBus } from '../../lib/bus/memory.bus.js';
 import type { WarpBus } from '../../lib/bus/bus.interface.js';
 import { MemoryCache } from '../../lib/cache/memory.cache.js';
 import { Warp } from '../../lib/engine/warp.js';
 import type { WarpOptions } from '../../lib/interfaces/warp-options.interface.js';
 import type { WarpLogger } from '../../lib/interfaces/warp-logger.interface.js';
-import { MemoryStore } from '../../lib/store/memory.store.js';
 import type { WarpStore } from '../../lib/store/store.interface.js';
-import { eventually } from './deferred.js';
+import { createWarpCluster } from '../../lib/testing/warp-cluster.js';
 
 /** A logger that records instead of printing, so tests can assert on warnings. */
 export class RecordingLogger implements WarpLogger {
@@ -80,21 +79,17 @@ export class WarpFactory {
    */
   async startCluster(size: number, options: ClusterOptions = {}): Promise<StartedCluster> {
     const { bus, store, membershipTimeoutMs = 5000, ...rest } = options;
-    const memoryBus = new MemoryBus();
-    const shared = store === undefined ? new MemoryStore() : store;
-    const namespace = rest.namespace ?? freshNamespace();
-    const nodes: ClusterNode[] = [];
-    for (let i = 0; i < size; i++) {
-      const node = {
-        bus: bus === undefined ? memoryBus.node() : await bus(i),
-        cache: new MemoryCache(),
-        store: typeof shared === 'function' ? shared(i) : shared,
-      };
-      const warp = await this.start({ ...rest, namespace, nodeId: `node-${i}`, ...node });
-      nodes.push({ warp, ...node });
-    }
-    await eventually(() => nodes.every((n) => n.warp.cluster.livePeers().length === size - 1 && n.warp.cluster.admitted), membershipTimeoutMs);
-    return { nodes, warps: nodes.map((n) => n.warp), namespace, memoryBus };
+    const cluster = await createWarpCluster({
+      ...rest,
+      nodes: size,
+      namespace: rest.namespace ?? freshNamespace(),
+      formTimeout: membershipTimeoutMs,
+      store: typeof store === 'function' ? undefined : store,
+      perNode: async (i) => ({ cache: new MemoryCache(), logger: new RecordingLogger(), store: typeof store === 'function' ? store(i) : undefined, bus: await bus?.(i) }),
+    });
+    this.created.push(...cluster.nodes);
+    const nodes = cluster.nodes.map((warp, i) => ({ warp, bus: warp.bus, cache: warp.cache as MemoryCache, store: warp.store }));
+    return { nodes, warps: [...cluster.nodes], namespace: cluster.namespace, memoryBus: cluster.bus };
   }
 
   async closeAll(): Promise<void> {

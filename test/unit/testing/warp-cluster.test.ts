@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Mode } from '../../../lib/common/mode.js';
+import { MemoryBus } from '../../../lib/bus/memory.bus.js';
+import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { createWarpCluster } from '../../../lib/testing/warp-cluster.js';
 import { eventually } from '../../../lib/testing/eventually.js';
 
@@ -26,6 +28,26 @@ describe('createWarpCluster', () => {
       assert.equal(a.nodes[0].namespace, a.nodes[1].namespace);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('builds node i from perNode\'s parts over the shared ones: its own bus, store or cache', async () => {
+    const ownBus = new MemoryBus();
+    const stores = [new MemoryStore(), undefined];
+    const cluster = await createWarpCluster({
+      nodes: 2,
+      keys: [{ key: 'user:*', mode: Mode.EventualDistributed }],
+      perNode: (i) => ({ bus: ownBus.node(), store: stores[i] }),
+    });
+    try {
+      assert.equal(cluster.views.length, 0, 'no node is on the cluster\'s MemoryBus');
+      assert.equal(cluster.nodes[0].store, stores[0]);
+      assert.equal(cluster.nodes[1].store, cluster.store, 'a part left undefined falls back to the shared one');
+      await cluster.nodes[1].set('user:1', 'Ada');
+      assert.equal(await cluster.nodes[0].get('user:1'), undefined, 'node 0 reads its own store');
+      assert.equal(await cluster.nodes[1].get('user:1'), 'Ada');
+    } finally {
+      await cluster.close();
     }
   });
 
