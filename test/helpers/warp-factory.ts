@@ -88,7 +88,7 @@ export class WarpFactory {
       perNode: async (i) => ({ cache: new MemoryCache(), logger: new RecordingLogger(), store: typeof store === 'function' ? store(i) : undefined, bus: await bus?.(i) }),
     });
     this.created.push(...cluster.nodes);
-    const nodes = cluster.nodes.map((warp, i) => ({ warp, bus: warp.bus, cache: warp.cache as MemoryCache, store: warp.store }));
+    const nodes = cluster.nodes.map((warp) => ({ warp, bus: warp.bus, cache: warp.cache as MemoryCache, store: warp.store }));
     return { nodes, warps: [...cluster.nodes], namespace: cluster.namespace, memoryBus: cluster.bus };
   }
 
