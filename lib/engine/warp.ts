@@ -3,12 +3,11 @@ import type { WarpCache } from '../cache/cache.interface.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { assertStorable } from '../codec/assert-storable.js';
 import { withTimeout } from '../common/deadline.js';
-import { assertKey } from '../common/keys.js';
 import { isTtl, TTL_EXPECTED } from '../common/limits.js';
 import { Mode } from '../common/mode.js';
 import type { KeyRegistry, RegisterOptions, Registration } from '../common/registry.js';
 import type { SingleFlight } from '../common/singleflight.js';
-import { InvalidOptionsError, UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
+import { InvalidOptionsError, WarpClosedError } from '../common/warp.errors.js';
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { WarpOptions } from '../interfaces/warp-options.interface.js';
@@ -21,6 +20,7 @@ import type { Validator } from '../validator/validator.js';
 import type { VersionedCache } from '../versioned/versioned-cache.js';
 import type { WatchBus } from '../watch/watch-bus.js';
 import { assertClusterWideLocks } from './default-locker.js';
+import { registrationOf } from './key-registration.js';
 import type { GetOrSetOptions, ReadPath } from './read-path.js';
 import { warmup } from './warmup.js';
 import { createWarpComponents, type EngineHooks } from './warp-components.js';
@@ -195,15 +195,7 @@ export class Warp extends WarpCoordination {
    * @throws InvalidKeyError when the key is malformed; UnregisteredKeyError when nothing matches.
    */
   override registrationOf(key: string): Registration {
-    assertKey(key);
-    const registration = this.components.registry.resolve(key);
-    if (registration === undefined) {
-      throw new UnregisteredKeyError(
-        `Key "${key}" is not registered: register it (or a pattern such as "${key.split(':')[0]}:*") with a mode first`,
-        { key },
-      );
-    }
-    return registration;
+    return registrationOf(this.components.registry, key);
   }
 
   /**
