@@ -34,6 +34,7 @@ export class WritePath {
 
   /** Write-through: merge, persist (`storeTtl`: the store's expiry of the value), tiers, propagate by mode. */
   set(key: string, registration: Registration, value: unknown, ttl: number, storeTtl?: number): Promise<void> {
+    // Nothing to await before the store write (no lock, no current value, no shared tier): setDirect.
     if (registration.mode !== Mode.StrongDistributed && this.context.tiers.putsLocally && !this.context.mergeEngine.needsCurrent(registration.merge)) {
       const ticket = this.writes.tryBegin(key);
       if (ticket !== undefined) return this.setDirect(key, registration, value, ttl, storeTtl, ticket);
