@@ -204,7 +204,7 @@ export class Warp extends WarpCoordination {
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */
   get<T>(key: string): Promise<T | undefined> {
-    // Not async: the read path's own frame is the only one a hit pays for.
+    // Not async, nor is the read path's hit: a hit settles one promise and enters no async frame.
     let registration: Registration;
     try {
       registration = this.registrationOf(key);
