@@ -1,8 +1,8 @@
-import { LRUCache } from 'lru-cache';
-import { ENTRY_SIZE, entryBound } from '../common/lru-bound.js';
 import type { Envelope } from '../common/envelope.js';
 import { InvalidOptionsError } from '../common/warp.errors.js';
 import type { WarpCache } from './cache.interface.js';
+import { UnboundedEntries, type LocalEntries } from './local-entries.js';
+import { BoundedEntries } from './lru-entries.js';
 
 /** Options of `MemoryCache`. */
 export interface MemoryCacheOptions {
@@ -16,27 +16,21 @@ export interface MemoryCacheOptions {
   onEvict?: (count: number, reason: 'expired' | 'lru') => void;
 }
 
-/** The options object of every `LRUCache.get`: one shared object, so a lookup allocates nothing. */
-const LIVE_ONLY: LRUCache.GetOptions<string, Envelope, unknown> = { allowStale: false };
-
 /**
- * Node-local cache on `lru-cache`: per-entry TTL on lru-cache's monotonic clock (read at most
- * once per millisecond, not per lookup), lazy expiry on read, a background sweeper that evicts
- * expired entries in bounded slices, and an optional LRU bound (`maxEntries`).
+ * Node-local cache: per-entry TTL on the monotonic clock, lazy expiry on read, a background
+ * sweeper that evicts expired entries in bounded slices, and an optional LRU bound
+ * (`maxEntries`, on `lru-cache`). Unbounded (the default), entries sit in a plain `Map`: a hit
+ * is one lookup, and a cache whose entries have no TTL never reads the clock.
  * Values are kept by reference: do not mutate what you read.
  */
 export class MemoryCache implements WarpCache {
   /** No shared tier behind this one. */
   readonly localOnly = true;
-  private readonly entries: LRUCache<string, Envelope>;
-  /** The options of every `LRUCache.set` (each entry of size 1, see `entryBound`), reused: `ttl` is written before each call. */
-  private readonly setOptions: LRUCache.SetOptions<string, Envelope, unknown>;
+  private readonly entries: LocalEntries;
   private readonly sweepBatchSize: number;
   private readonly onEvict?: MemoryCacheOptions['onEvict'];
   private sweepTimer?: NodeJS.Timeout;
-  private sweepCursor?: Generator<string, void, void>;
-  /** No LRU bound: a hit need not move the entry to the recent end (`peek` instead of `get`). */
-  private readonly unbounded: boolean;
+  private sweepCursor?: Iterator<string, void, void>;
 
   /**
    * A bounded, in-process LRU cache; expired entries are evicted lazily and by a background sweep.
@@ -44,23 +38,17 @@ export class MemoryCache implements WarpCache {
    */
   constructor(options: MemoryCacheOptions = {}) {
     const maxEntries = positiveOr(options.maxEntries, Infinity, 'maxEntries');
-    this.unbounded = maxEntries === Infinity;
     this.sweepBatchSize = positiveOr(options.sweepBatchSize, 1000, 'sweepBatchSize');
     this.onEvict = options.onEvict;
     const interval = options.sweepIntervalMs ?? 1000;
     if (!Number.isFinite(interval) || interval < 0) {
       throw new InvalidOptionsError(`MemoryCache: sweepIntervalMs must be a number >= 0, got ${String(interval)}`);
     }
-    this.entries = new LRUCache<string, Envelope>({
-      // Bounded by a size budget, every entry of size 1 (no arrays preallocated for maxEntries).
-      ...entryBound(maxEntries),
-      // Iteration sees expired entries too (the sweeper evicts them); lookups pass LIVE_ONLY.
-      allowStale: true,
-      // Expiry is lazy plus the sweeper: no timer per entry.
-      ttlAutopurge: false,
-      ...(this.onEvict === undefined ? {} : { dispose: (_value, _key, reason) => this.disposed(reason), noDisposeOnSet: true }),
-    });
-    this.setOptions = { ...ENTRY_SIZE, ttl: 0 };
+    const onEvict = this.onEvict;
+    this.entries =
+      maxEntries === Infinity
+        ? new UnboundedEntries(onEvict === undefined ? undefined : () => onEvict(1, 'expired'))
+        : new BoundedEntries(maxEntries, onEvict === undefined ? undefined : (reason) => onEvict(1, reason));
     if (interval > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), interval);
       this.sweepTimer.unref();
@@ -68,13 +56,7 @@ export class MemoryCache implements WarpCache {
   }
 
   peek(key: string): Envelope | undefined {
-    if (this.unbounded) {
-      // Recency only matters to a bound: lru-cache's `peek` skips the move to the recent end.
-      const hit = this.entries.peek(key, LIVE_ONLY);
-      if (hit !== undefined) return hit;
-    }
-    // An expired entry is deleted by the lookup (reported through `disposed`).
-    return this.entries.get(key, LIVE_ONLY);
+    return this.entries.peek(key);
   }
 
   get(key: string): Promise<Envelope | undefined> {
@@ -139,12 +121,12 @@ export class MemoryCache implements WarpCache {
   }
 
   /**
-   * Examines at most `sweepBatchSize` entries, least recently used first, resuming where the
-   * previous slice stopped, and evicts the expired ones. Returns how many it evicted.
+   * Examines at most `sweepBatchSize` entries, oldest first (unbounded: only those with a TTL),
+   * resuming where the previous slice stopped, and evicts the expired ones. Returns how many it evicted.
    */
   sweep(): number {
     let evicted = 0;
-    let cursor: Generator<string, void, void> | undefined = this.sweepCursor ?? this.entries.rkeys();
+    let cursor: Iterator<string, void, void> | undefined = this.sweepCursor ?? this.entries.sweepOrder();
     for (let seen = 0; seen < this.sweepBatchSize; seen++) {
       const next = cursor.next();
       if (next.done) {
@@ -152,32 +134,24 @@ export class MemoryCache implements WarpCache {
         break;
       }
       if (this.expired(next.value)) {
-        // Reason 'delete': not reported by `disposed`, counted here as one batch.
+        // An explicit delete, which the entries do not report: counted here as one batch.
         this.entries.delete(next.value);
         evicted++;
       }
     }
     // A cache one slice covers is swept from the start each time: no cursor is held between sweeps.
-    this.sweepCursor = this.entries.size <= this.sweepBatchSize ? undefined : cursor;
+    this.sweepCursor = this.entries.sweepable <= this.sweepBatchSize ? undefined : cursor;
     if (evicted > 0) this.onEvict?.(evicted, 'expired');
     return evicted;
   }
 
   private write(key: string, entry: Envelope, ttlMs: number | undefined): void {
     // Copied: the cache owns its envelope, whatever the caller does with the one it passed.
-    this.setOptions.ttl = ttlMs !== undefined && ttlMs > 0 ? ttlMs : 0;
-    this.entries.set(key, { value: entry.value, ts: entry.ts, origin: entry.origin }, this.setOptions);
+    this.entries.set(key, { value: entry.value, ts: entry.ts, origin: entry.origin }, ttlMs !== undefined && ttlMs > 0 ? ttlMs : 0);
   }
 
-  /** lru-cache counts an entry stale once its age exceeds its TTL; it then has a negative remaining TTL. */
   private expired(key: string): boolean {
-    return this.entries.getRemainingTTL(key) < 0;
-  }
-
-  /** lru-cache's dispose hook: reports what it evicted on its own (explicit deletes are not evictions). */
-  private disposed(reason: LRUCache.DisposeReason): void {
-    if (reason === 'evict') this.onEvict!(1, 'lru');
-    else if (reason === 'expire') this.onEvict!(1, 'expired');
+    return this.entries.expired(key);
   }
 }
 

@@ -18,6 +18,7 @@ type WellFormedString = string & { isWellFormed(): boolean };
  * @throws InvalidKeyError naming what was wrong
  */
 export function assertKey(key: unknown, what = 'key'): asserts key is string {
+  if (isValidKey(key)) return;
   if (typeof key !== 'string') {
     throw new InvalidKeyError(`Invalid ${what}: expected a non-empty string, got ${describeValue(key)}`);
   }
@@ -37,3 +38,12 @@ export function assertKey(key: unknown, what = 'key'): asserts key is string {
   }
 }
 
+/** Whether `assertKey` accepts `key`, without building an error. */
+export function isValidKey(key: unknown): key is string {
+  return (
+    typeof key === 'string' &&
+    key.length > 0 &&
+    (key.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES) &&
+    (key as WellFormedString).isWellFormed()
+  );
+}

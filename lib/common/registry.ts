@@ -1,6 +1,6 @@
 import { describeValue } from './describe-value.js';
 import { InvalidKeyError, InvalidOptionsError } from './warp.errors.js';
-import { assertKey } from './keys.js';
+import { assertKey, isValidKey } from './keys.js';
 import { isTtl, TTL_EXPECTED } from './limits.js';
 import { isMode, Mode } from './mode.js';
 
@@ -46,7 +46,10 @@ const RESOLVED_MEMO_LIMIT = 10_000;
 export class KeyRegistry {
   private readonly exact = new Map<string, Registration>();
   private patterns: Registration[] = [];
-  /** Resolutions of keys met, exact ones included: a hot key costs one lookup. Dropped on every (un)registration. */
+  /**
+   * Resolutions of keys met, exact ones included: a hot key costs one lookup. Only valid keys are
+   * remembered (see `known`). Dropped on every (un)registration.
+   */
   private resolved = new Map<string, Registration | null>();
 
   register(keyOrPattern: string, mode: Mode, options: RegisterOptions = {}, defaultTtl = 0): Registration {
@@ -99,9 +102,20 @@ export class KeyRegistry {
         break;
       }
     }
-    if (this.resolved.size >= RESOLVED_MEMO_LIMIT) this.resolved = new Map();
-    this.resolved.set(key, found ?? null);
+    // A key from elsewhere (a store listing) may be invalid: never remembered, so `known` never vouches for it.
+    if (isValidKey(key)) {
+      if (this.resolved.size >= RESOLVED_MEMO_LIMIT) this.resolved = new Map();
+      this.resolved.set(key, found ?? null);
+    }
     return found;
+  }
+
+  /**
+   * The remembered registration of a key `resolve` met before, else `undefined` (ask `resolve`).
+   * A hit also proves `key` valid (only valid keys are remembered): the hot paths skip `assertKey`.
+   */
+  known(key: string): Registration | undefined {
+    return this.resolved.get(key) ?? undefined;
   }
 
   /**

@@ -20,14 +20,21 @@ export class ReadPath {
     this.cacheAside = new CacheAside(context, this);
   }
 
-  async get<T>(key: string, registration: Registration): Promise<T | undefined> {
+  /** Not async: a hit settles one promise and enters no async frame; anything else is `read`'s. */
+  get<T>(key: string, registration: Registration): Promise<T | undefined> {
+    let hit: unknown;
+    try {
+      hit = this.peekLocal(key, registration);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return hit === MISS ? this.read<T>(key, registration) : Promise.resolve(hit as T);
+  }
+
+  /** `get` past the local tier: the store for a key this node may not cache now, else one load per key. */
+  private async read<T>(key: string, registration: Registration): Promise<T | undefined> {
     const { context } = this;
     if (!mayUseTiers(context, key, registration)) return (await this.readStore(key, registration)) as T | undefined;
-    const hit = context.tiers.peek(key);
-    if (hit !== undefined) {
-      context.metrics.hit(registration.pattern);
-      return hit.value as T;
-    }
     context.metrics.miss(registration.pattern);
     return context.reads.run(key, (flight) => this.load(key, registration, flight) as Promise<T | undefined>);
   }

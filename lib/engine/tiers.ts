@@ -16,6 +16,8 @@ export class Tiers {
   private readonly recentShared = new RecentSharedWrites();
   /** Bounds and health of the shared tier (when there is one). */
   private readonly guard: SharedTierGuard;
+  /** A node-local cache with a synchronous `put` (`MemoryCache`): writes need not await it. */
+  private readonly local?: WarpCache & { put(key: string, entry: Envelope, ttl: number): void };
 
   constructor(
     readonly cache: WarpCache,
@@ -27,6 +29,8 @@ export class Tiers {
     private readonly readTimeout: number | undefined,
     commandTimeout: number,
   ) {
+    const local = cache as WarpCache & { put?(key: string, entry: Envelope, ttl: number): void };
+    if (!shared && typeof local.put === 'function') this.local = local as NonNullable<Tiers['local']>;
     this.guard = new SharedTierGuard(commandTimeout, logger, {
       delete: (key) => cache.delete(key),
       clear: () => cache.clear?.() ?? Promise.resolve(),
@@ -67,13 +71,26 @@ export class Tiers {
     }
   }
 
+  /** Whether `putLocal` can write this cache: a node-local one with a synchronous `put`. */
+  get putsLocally(): boolean {
+    return this.local !== undefined;
+  }
+
+  /**
+   * `put` on a node-local cache with a synchronous `put`, without a promise: marks the key's loads
+   * stale, then writes. Returns false, writing nothing, for any other cache (use `put`).
+   */
+  putLocal(key: string, entry: Envelope, ttl: number): boolean {
+    if (this.local === undefined) return false;
+    for (const flights of this.flights) flights.markStale(key);
+    this.local.put(key, entry, ttl);
+    return true;
+  }
+
   /** Writes a value every tier must now serve. A failure drops the key instead (never a stale copy). */
   async put(key: string, entry: Envelope, ttl: number, trackShared: boolean): Promise<void> {
-    if (!this.shared) {
-      // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
-      const local = this.cache as WarpCache & { put?(key: string, entry: Envelope, ttl: number): void };
-      if (local.put !== undefined) return local.put(key, entry, ttl);
-    }
+    // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
+    if (this.local !== undefined) return this.local.put(key, entry, ttl);
     if (!this.shared) {
       try {
         await this.cache.set(key, entry, ttl);

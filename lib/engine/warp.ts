@@ -1,12 +1,11 @@
 import type { WarpBus } from '../bus/bus.interface.js';
 import type { WarpCache } from '../cache/cache.interface.js';
 import { assertStorable } from '../codec/assert-storable.js';
-import { assertKey } from '../common/keys.js';
 import { checkedTtl } from '../common/limits.js';
 import { Mode } from '../common/mode.js';
 import type { RegisterOptions, Registration } from '../common/registry.js';
 import type { SingleFlight } from '../common/singleflight.js';
-import { UnregisteredKeyError, WarpClosedError } from '../common/warp.errors.js';
+import { WarpClosedError } from '../common/warp.errors.js';
 import type { WarmupReport } from '../interfaces/warmup-report.interface.js';
 import type { WarpLogger } from '../interfaces/warp-logger.interface.js';
 import type { SetOptions } from '../interfaces/set-options.interface.js';
@@ -15,6 +14,7 @@ import type { WarpLocker } from '../lock/locker.interface.js';
 import type { WarpStore } from '../store/store.interface.js';
 import type { Validator } from '../validator/validator.js';
 import { assertClusterWideLocks } from './default-locker.js';
+import { registrationOf } from './key-registration.js';
 import type { GetOrSetOptions, ReadPath } from './read-path.js';
 import { warmup } from './warmup.js';
 import { shutDown } from './shutdown.js';
@@ -122,15 +122,7 @@ export class Warp extends WarpCoordination {
    * @throws InvalidKeyError when the key is malformed; UnregisteredKeyError when nothing matches.
    */
   override registrationOf(key: string): Registration {
-    assertKey(key);
-    const registration = this.components.registry.resolve(key);
-    if (registration === undefined) {
-      throw new UnregisteredKeyError(
-        `Key "${key}" is not registered: register it (or a pattern such as "${key.split(':')[0]}:*") with a mode first`,
-        { key },
-      );
-    }
-    return registration;
+    return registrationOf(this.components.registry, key);
   }
 
   /**
@@ -139,7 +131,7 @@ export class Warp extends WarpCoordination {
    * @throws UnregisteredKeyError, InvalidKeyError, StoreError
    */
   get<T>(key: string): Promise<T | undefined> {
-    // Not async: the read path's own frame is the only one a hit pays for.
+    // Not async, nor is the read path's hit: a hit settles one promise and enters no async frame.
     let registration: Registration;
     try {
       registration = this.registrationOf(key);

@@ -1,35 +1,3 @@
-/** One local write of a key in flight; `overtaken` once a peer's invalidation of the key arrived meanwhile. */
-export interface WriteTicket {
-  overtaken: boolean;
-}
-
-/**
- * Local writes in flight per key. A peer's invalidation that arrives while this node's write of the
- * same key awaits its store means a newer write exists: the local write must not install its value
- * in the cache tiers afterwards (the EventualDistributed race where the writer would serve its
- * own, already overwritten value until the TTL). The write path runs the writes of a key one at a
- * time (its `KeyedMutex`), so a key has at most one ticket: no set per key to allocate per write.
- */
-export class WritesInFlight {
-  private readonly tickets = new Map<string, WriteTicket>();
-
-  begin(key: string): WriteTicket {
-    const ticket: WriteTicket = { overtaken: false };
-    this.tickets.set(key, ticket);
-    return ticket;
-  }
-
-  end(key: string, ticket: WriteTicket): void {
-    if (this.tickets.get(key) === ticket) this.tickets.delete(key);
-  }
-
-  /** A peer invalidated `key`: the local write of it in flight, if any, is overtaken. */
-  overtake(key: string): void {
-    const ticket = this.tickets.get(key);
-    if (ticket !== undefined) ticket.overtaken = true;
-  }
-}
-
 /** How long a shared-tier write is remembered (ms): longer than any bus delay a message survives. */
 const RECENT_SHARED_WRITE_MS = 10_000;
 /** Most shared-tier writes remembered; the oldest go first. */

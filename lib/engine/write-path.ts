@@ -2,12 +2,11 @@ import type { LockHandle } from '../lock/locker.interface.js';
 import { FenceRejectedError, InvalidOptionsError, LockLostError, QuorumNotReachedError, SerializationError, StoreError, WarpError } from '../common/warp.errors.js';
 import { messageOf, type EngineContext } from './engine-context.js';
 import type { Envelope } from '../common/envelope.js';
-import { KeyedMutex } from '../common/keyed-mutex.js';
 import { Mode } from '../common/mode.js';
 import type { Registration } from '../common/registry.js';
 import { assertStorable } from '../codec/assert-storable.js';
 import { toFence } from '../store/fence.js';
-import { WritesInFlight } from './write-guards.js';
+import { KeyWrites, type WriteTicket } from './key-writes.js';
 
 /** What one write does once its key is locked (and, for StrongDistributed, prepared). */
 interface WriteBody<R> {
@@ -28,13 +27,18 @@ interface WriteBody<R> {
  * no broadcast behind.
  */
 export class WritePath {
-  private readonly mutex = new KeyedMutex();
-  private readonly inFlight = new WritesInFlight();
+  /** Serializes the writes of each key and carries their tickets. */
+  private readonly writes = new KeyWrites();
 
   constructor(private readonly context: EngineContext) {}
 
   /** Write-through: merge, persist (`storeTtl`: the store's expiry of the value), tiers, propagate by mode. */
   set(key: string, registration: Registration, value: unknown, ttl: number, storeTtl?: number): Promise<void> {
+    // Nothing to await before the store write (no lock, no current value, no shared tier): setDirect.
+    if (registration.mode !== Mode.StrongDistributed && this.context.tiers.putsLocally && !this.context.mergeEngine.needsCurrent(registration.merge)) {
+      const ticket = this.writes.tryBegin(key);
+      if (ticket !== undefined) return this.setDirect(key, registration, value, ttl, storeTtl, ticket);
+    }
     return this.write(key, registration, {
       ttl,
       drops: false,
@@ -122,42 +126,87 @@ export class WritePath {
 
   /** Resolves once every write running or queued now has finished (shutdown). */
   idle(): Promise<void> {
-    return this.mutex.idle();
+    return this.writes.idle();
   }
 
   /** A peer's newer write of these keys arrived: local writes of them in flight must not cache their value. */
   overtake(keys: readonly string[]): void {
-    for (const key of keys) this.inFlight.overtake(key);
+    for (const key of keys) this.writes.overtake(key);
+  }
+
+  /**
+   * `set` of a StrongLocal or EventualDistributed key that needs no merge, no write of which is
+   * running, on a node-local cache: the steps of `writeLocal` with one reaction to the store's
+   * promise and no async frame (the hot path of a memory-store write). The key stays held from
+   * here until the tiers are settled, so writes of it queued meanwhile run after.
+   */
+  private setDirect(key: string, registration: Registration, value: unknown, ttl: number, storeTtl: number | undefined, ticket: WriteTicket): Promise<void> {
+    const { context } = this;
+    const entry: Envelope = { value, ts: context.clock.now(), origin: context.nodeId };
+    let stored: Promise<void>;
+    try {
+      stored = Promise.resolve(storeTtl === undefined ? context.store.set(key, value) : context.store.set(key, value, { ttl: storeTtl }));
+    } catch (error) {
+      stored = Promise.reject(error);
+    }
+    return stored.then(
+      () => {
+        let settling: Promise<void> | undefined;
+        try {
+          settling = this.settleLocal(key, registration, entry, ttl, false, ticket);
+        } finally {
+          if (settling === undefined) this.writes.end(key, ticket);
+        }
+        return settling?.finally(() => this.writes.end(key, ticket));
+      },
+      (error: unknown) => {
+        // Nothing cached, nothing broadcast: the key is released as it was.
+        this.writes.end(key, ticket);
+        throw this.storeFailure(key, registration, error);
+      },
+    );
   }
 
   private write<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
-    return this.mutex.run(key, () =>
-      registration.mode === Mode.StrongDistributed ? this.writeStrong(key, registration, body) : this.writeLocal(key, registration, body),
+    return this.writes.run(key, (ticket) =>
+      registration.mode === Mode.StrongDistributed ? this.writeStrong(key, registration, body) : this.writeLocal(key, registration, body, ticket),
     );
   }
 
   /** StrongLocal and EventualDistributed: run, then the tiers (unless a peer's newer write overtook it), then propagate. */
-  private async writeLocal<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
+  private async writeLocal<R>(key: string, registration: Registration, body: WriteBody<R>, ticket: WriteTicket): Promise<R> {
+    const { result, entry } = await body.run(undefined, noop);
+    await this.settleLocal(key, registration, entry, body.ttl, body.drops, ticket);
+    return result;
+  }
+
+  /**
+   * A persisted local write: the tiers (unless a peer's newer write overtook it), then the
+   * fail-safe and versions, then peers by mode. Synchronous (`undefined`) when the tiers are
+   * written in place, else the promise of the rest.
+   */
+  private settleLocal(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean, ticket: WriteTicket): Promise<void> | undefined {
     const { context } = this;
-    const ticket = this.inFlight.begin(key);
-    try {
-      const { result, entry } = await body.run(undefined, noop);
-      const tracked = registration.mode === Mode.EventualDistributed;
-      if (entry === undefined || ticket.overtaken) {
-        // Overtaken: a peer wrote the key while this write was in flight, and which of the two the
-        // store kept last is unknown here. Dropping both tiers is right either way.
-        if (entry !== undefined) context.metrics.staleFillsDiscarded(registration.pattern);
-        await context.tiers.drop(key);
-      } else {
-        context.tiers.markStale([key]);
-        await context.tiers.put(key, entry, body.ttl, tracked);
-      }
-      this.recorded(key, registration, entry, body);
-      if (tracked) context.cluster.invalidateSoon(key, body.drops);
-      return result;
-    } finally {
-      this.inFlight.end(key, ticket);
+    const tracked = registration.mode === Mode.EventualDistributed;
+    let tiering: Promise<void> | undefined;
+    if (entry === undefined || ticket.overtaken) {
+      // Overtaken: a peer wrote the key while this write was in flight, and which of the two the
+      // store kept last is unknown here. Dropping both tiers is right either way.
+      if (entry !== undefined) context.metrics.staleFillsDiscarded(registration.pattern);
+      tiering = context.tiers.drop(key);
+    } else if (!context.tiers.putLocal(key, entry, ttl)) {
+      context.tiers.markStale([key]);
+      tiering = context.tiers.put(key, entry, ttl, tracked);
     }
+    if (tiering === undefined) return this.propagate(key, registration, entry, ttl, drops);
+    return tiering.then(() => this.propagate(key, registration, entry, ttl, drops));
+  }
+
+  /** After the tiers: the fail-safe value, the version and the metric, then peers by mode. */
+  private propagate(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean): undefined {
+    this.recorded(key, registration, entry, ttl, drops);
+    if (registration.mode === Mode.EventualDistributed) this.context.cluster.invalidateSoon(key, drops);
+    return undefined;
   }
 
   /**
@@ -196,7 +245,7 @@ export class WritePath {
       // peers read it again from then on (settleStrong is never skipped while the shared tier is).
       const settled = await context.tiers.settleStrong(key, lost ? undefined : outcome.entry, body.ttl);
       if (lost) context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
-      this.recorded(key, registration, outcome.entry, body);
+      this.recorded(key, registration, outcome.entry, body.ttl, body.drops);
       if (settled) {
         prepared.commit();
       } else {
@@ -213,13 +262,13 @@ export class WritePath {
     }
   }
 
-  private recorded(key: string, registration: Registration, entry: Envelope | undefined, body: WriteBody<unknown>): void {
+  private recorded(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean): void {
     const { context } = this;
     if (entry === undefined) {
-      if (body.drops) context.lastKnown?.forget(key);
+      if (drops) context.lastKnown?.forget(key);
       return;
     }
-    context.lastKnown?.remember(key, entry.value, body.ttl);
+    context.lastKnown?.remember(key, entry.value, ttl);
     context.versions?.record(key, entry);
     context.metrics.set(registration.pattern);
   }

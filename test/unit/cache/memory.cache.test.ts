@@ -80,6 +80,20 @@ describe('MemoryCache (node-local tier on lru-cache)', () => {
     ]);
   });
 
+  it('keeps an entry rewritten without a TTL past its earlier TTL, and expires one rewritten with a TTL (unbounded and bounded)', async () => {
+    for (const maxEntries of [undefined, 100]) {
+      const { cache } = cacheWithEvictions({ maxEntries });
+      cache.put('kept', entry(1), 5);
+      cache.put('kept', entry(2));
+      cache.put('short', entry(3));
+      cache.put('short', entry(4), 5);
+      await eventually(() => cache.peek('short') === undefined, 5_000);
+      assert.equal(cache.peek('kept')?.value, 2);
+      assert.equal(cache.sweep(), 0);
+      assert.equal(cache.size, 1);
+    }
+  });
+
   it('sweeps in the background every sweepIntervalMs', async () => {
     const evicted: number[] = [];
     const cache = new MemoryCache({ sweepIntervalMs: 5, onEvict: (count) => evicted.push(count) });

@@ -66,4 +66,17 @@ describe('KeyRegistry', () => {
     assert.throws(() => registry.register('k', Mode.StrongLocal, { merge: 'sum' as never }), InvalidOptionsError);
     assert.throws(() => registry.register('a**', Mode.StrongLocal), InvalidKeyError);
   });
+
+  it('remembers only valid keys, so a known key needs no check and an invalid one resolved from a store listing is never vouched for', () => {
+    const registry = new KeyRegistry();
+    registry.register('user:*', Mode.StrongLocal);
+    const oversized = `user:${'x'.repeat(2000)}`;
+    assert.equal(registry.resolve(oversized)?.pattern, 'user:*');
+    assert.equal(registry.known(oversized), undefined);
+    assert.equal(registry.known('user:1'), undefined, 'not met yet');
+    assert.equal(registry.resolve('user:1')?.pattern, 'user:*');
+    assert.equal(registry.known('user:1')?.pattern, 'user:*');
+    registry.register('user:1', Mode.EventualDistributed);
+    assert.equal(registry.known('user:1'), undefined, 'forgotten on every registration');
+  });
 });
