@@ -14,18 +14,20 @@ type Method = (...args: any[]) => any;
  */
 export function readThrough(warp: Warp, method: Method, template: CompiledKeyTemplate, mode: Mode, options: WarpKeyOptions): Method {
   const { condition, unless, ttl, merge } = options;
-  return async function warpReadThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
-    if (condition !== undefined && !condition(...args)) return method.apply(this, args);
-    const key = template.resolve(args);
-    let registration = warp.registry.resolve(key);
-    if (registration === undefined) {
+  // Not async: a hit resolves one promise, as WarpService.get's does; every throw becomes a rejection.
+  return function warpReadThrough(this: unknown, ...args: unknown[]): Promise<unknown> {
+    try {
+      if (condition !== undefined && !condition(...args)) return Promise.resolve(method.apply(this, args));
+      const key = template.resolve(args);
       // Function templates without a `pattern` register each exact key on first use.
-      registration = warp.register(key, mode, { ttl, merge });
+      const registration = warp.registry.resolve(key) ?? warp.register(key, mode, { ttl, merge });
+      const hit = warp.peekLocal(key, registration);
+      if (hit !== MISS) return Promise.resolve(hit);
+      const cacheIf = unless === undefined ? undefined : (result: unknown) => result !== null && !unless(result, ...args);
+      return warp.getOrSet(key, () => method.apply(this, args), { cacheIf });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const hit = warp.peekLocal(key, registration);
-    if (hit !== MISS) return hit;
-    const cacheIf = unless === undefined ? undefined : (result: unknown) => result !== null && !unless(result, ...args);
-    return warp.getOrSet(key, () => method.apply(this, args), { cacheIf });
   };
 }
 
