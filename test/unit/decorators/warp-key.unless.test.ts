@@ -43,4 +43,11 @@ describe('@WarpKey unless', () => {
     await reports.render('8', 'draft');
     assert.equal(reports.calls - before, 2);
   });
+
+  it('turns a key it cannot build into a rejected promise, never a synchronous throw', async () => {
+    const reports = (await app).get(Reports);
+    let pending: Promise<string> | undefined;
+    assert.doesNotThrow(() => (pending = reports.render(null as unknown as string, 'final')));
+    await assert.rejects(pending!, { code: 'E_WARP_INVALID_KEY' });
+  });
 });
