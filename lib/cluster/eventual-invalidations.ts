@@ -31,7 +31,6 @@ export class EventualInvalidations {
   /** Keys waiting to be invalidated on peers → whether they were dropped explicitly. */
   private readonly pendingKeys = new Map<string, boolean>();
   private flushTimer?: NodeJS.Timeout;
-  private flushImmediate?: NodeJS.Immediate;
   private retryTimer?: NodeJS.Timeout;
   /** Batches published and not yet confirmed by the bus. */
   private batchesInFlight = 0;
@@ -42,19 +41,17 @@ export class EventualInvalidations {
   constructor(private readonly options: EventualInvalidationsOptions) {}
 
   /**
-   * Queues an invalidation. With no batch in flight the batch leaves at the end of this event-loop
-   * turn (coalescing the turn's writes); while one is in flight, keys accumulate until it lands (at
+   * Queues an invalidation. With no batch in flight the key leaves at once, as a batch of its own:
+   * an idle bus has nothing to coalesce it with, and waiting for the end of the event-loop turn
+   * cost every lone write a turn (the poll phase's other callbacks, the caller's own continuation)
+   * before its peers heard of it. While a batch is in flight, keys accumulate until it lands (at
    * most `invalidationDelay`), so the batch size grows with load instead of every write paying a
    * fixed delay.
    */
   add(key: string, dropped: boolean): void {
     this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
-    if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
+    if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE || this.batchesInFlight === 0) {
       this.flush();
-    } else if (this.batchesInFlight === 0) {
-      // Not unref'ed: an unref'ed immediate does not keep the poll phase from blocking, so a write
-      // completed in the timers phase would wait for the next I/O (up to a second) to flush.
-      this.flushImmediate ??= setImmediate(() => this.flush());
     } else {
       this.flushTimer ??= setTimeout(() => this.flush(), this.options.invalidationDelay);
     }
@@ -64,8 +61,6 @@ export class EventualInvalidations {
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    clearImmediate(this.flushImmediate);
-    this.flushImmediate = undefined;
     if (this.pendingKeys.size === 0 || !this.options.transportUp()) return;
     const keys = [...this.pendingKeys.keys()];
     const dropped = new Set(keys.filter((key) => this.pendingKeys.get(key)));
@@ -93,7 +88,6 @@ export class EventualInvalidations {
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
-    clearImmediate(this.flushImmediate);
   }
 
   private async publish(keys: string[], dropped: string[]): Promise<void> {

@@ -26,6 +26,12 @@ export class Tiers {
     /** `storeTimeout`: bounds store reads (and shared-tier reads, when shorter than `commandTimeout`). */
     private readonly readTimeout: number | undefined,
     commandTimeout: number,
+    /**
+     * Whether a bus publish issued after a shared-tier write reaches the shared tier's server after
+     * it (one ordered connection, see `sharedTierOrderedWithBus`): writers may then announce a
+     * write as soon as it is issued.
+     */
+    private readonly orderedWithBus = false,
   ) {
     this.guard = new SharedTierGuard(commandTimeout, logger, {
       delete: (key) => cache.delete(key),
@@ -67,27 +73,39 @@ export class Tiers {
     }
   }
 
-  /** Writes a value every tier must now serve. A failure drops the key instead (never a stale copy). */
-  async put(key: string, entry: Envelope, ttl: number, trackShared: boolean): Promise<void> {
+  /**
+   * Writes a value every tier must now serve. A failure drops the key instead (never a stale copy).
+   * `announce` tells peers (an EventualDistributed invalidation): once the shared tier holds the
+   * value, so a peer that evicts and reads there finds it — or, when the shared tier and the bus
+   * share one ordered connection (`orderedWithBus`), as soon as the shared write is issued, since
+   * Redis then applies it before the publish that follows it on that connection. When the shared
+   * write fails, peers are told (again) once the shared copy is deleted.
+   */
+  async put(key: string, entry: Envelope, ttl: number, trackShared: boolean, announce?: () => void): Promise<void> {
     if (!this.shared) {
       // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
       const local = this.cache as WarpCache & { put?(key: string, entry: Envelope, ttl: number): void };
-      if (local.put !== undefined) return local.put(key, entry, ttl);
-    }
-    if (!this.shared) {
+      if (local.put !== undefined) {
+        local.put(key, entry, ttl);
+        return announce?.();
+      }
       try {
         await this.cache.set(key, entry, ttl);
       } catch (error) {
         await this.cache.delete(key).catch(() => undefined);
         this.logger.warn(`Warp: cache write of "${key}" failed; entry dropped: ${String(error)}`);
       }
-      return;
+      return announce?.();
     }
     if (trackShared) this.recentShared.record(key);
     if (!this.guard.skipping) {
       try {
-        await this.guard.run(this.cache.set(key, entry, ttl));
+        const writing = this.guard.run(this.cache.set(key, entry, ttl));
+        const early = announce !== undefined && this.orderedWithBus;
+        if (early) announce();
+        await writing;
         this.guard.cleared(key);
+        if (!early) announce?.();
         return;
       } catch {
         // logged by the guard; the key is dropped below
@@ -96,7 +114,9 @@ export class Tiers {
     // The shared copy is now unknown: never read there until deleted (retried when the tier is back).
     this.guard.markSuspect(key);
     this.cache.evictLocal?.([key]);
-    void this.deleteShared(key);
+    // Peers hear of it after the deletion: one that read the old shared copy meanwhile evicts it again.
+    const deleting = this.deleteShared(key);
+    if (announce !== undefined) void deleting.then(announce);
   }
 
   /**

@@ -148,12 +148,13 @@ export class WritePath {
         // store kept last is unknown here. Dropping both tiers is right either way.
         if (entry !== undefined) context.metrics.staleFillsDiscarded(registration.pattern);
         await context.tiers.drop(key);
+        if (tracked) context.cluster.invalidateSoon(key, body.drops);
       } else {
         context.tiers.markStale([key]);
-        await context.tiers.put(key, entry, body.ttl, tracked);
+        // Peers hear of the write once they can read it in the shared tier (see Tiers.put).
+        await context.tiers.put(key, entry, body.ttl, tracked, tracked ? () => context.cluster.invalidateSoon(key, body.drops) : undefined);
       }
       this.recorded(key, registration, entry, body);
-      if (tracked) context.cluster.invalidateSoon(key, body.drops);
       return result;
     } finally {
       this.inFlight.end(key, ticket);
