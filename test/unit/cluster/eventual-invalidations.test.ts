@@ -30,21 +30,33 @@ describe('EventualInvalidations', () => {
     assert.ok(elapsed < 50, `published after ${elapsed} ms`);
   });
 
-  it('coalesces the keys queued in one event-loop turn into one batch, and marks explicit drops', async () => {
+  it('sends a key at once on an idle bus, coalesces the keys queued while a batch is in flight into one batch, and marks explicit drops', async () => {
     const batches: Array<{ keys: string[]; dropped: string[] }> = [];
+    let land!: () => void;
     const invalidations = new EventualInvalidations({
-      invalidationDelay: 2,
-      publishBatch: async (keys, dropped) => void batches.push({ keys, dropped }),
+      invalidationDelay: 1_000,
+      publishBatch: (keys, dropped) => {
+        batches.push({ keys, dropped });
+        return new Promise<void>((resolve) => (land = resolve));
+      },
       publishReset: async () => undefined,
       transportUp: () => true,
       metrics: NOOP_METRICS,
       logger: new RecordingLogger(),
     });
     invalidations.add('a', false);
+    assert.deepEqual(batches, [{ keys: ['a'], dropped: [] }], 'published synchronously');
     invalidations.add('b', true);
-    invalidations.add('a', false);
+    invalidations.add('c', false);
+    invalidations.add('b', false);
+    assert.equal(batches.length, 1, 'waits while a batch is in flight');
+    land();
     await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [
+      { keys: ['a'], dropped: [] },
+      { keys: ['b', 'c'], dropped: ['b'] },
+    ]);
+    land();
     invalidations.close();
-    assert.deepEqual(batches, [{ keys: ['a', 'b'], dropped: ['b'] }]);
   });
 });
