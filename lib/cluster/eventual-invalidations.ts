@@ -31,6 +31,8 @@ export class EventualInvalidations {
   /** Keys waiting to be invalidated on peers → whether they were dropped explicitly. */
   private readonly pendingKeys = new Map<string, boolean>();
   private flushTimer?: NodeJS.Timeout;
+  /** A flush is queued for the end of the current microtasks. */
+  private flushQueued = false;
   private retryTimer?: NodeJS.Timeout;
   /** Batches published and not yet confirmed by the bus. */
   private batchesInFlight = 0;
@@ -41,17 +43,26 @@ export class EventualInvalidations {
   constructor(private readonly options: EventualInvalidationsOptions) {}
 
   /**
-   * Queues an invalidation. With no batch in flight the key leaves at once, as a batch of its own:
-   * an idle bus has nothing to coalesce it with, and waiting for the end of the event-loop turn
-   * cost every lone write a turn (the poll phase's other callbacks, the caller's own continuation)
-   * before its peers heard of it. While a batch is in flight, keys accumulate until it lands (at
-   * most `invalidationDelay`), so the batch size grows with load instead of every write paying a
-   * fixed delay.
+   * Queues an invalidation. With no batch in flight the batch leaves as soon as the current
+   * microtasks have run (coalescing the writes that completed together, e.g. a burst of deletes
+   * one `UNLINK` acknowledged): an idle bus has nothing else to wait for, and the event-loop turn
+   * the flush used to wait for cost every lone write its callbacks and the caller's continuation
+   * before peers heard of it. While a batch is in flight, keys accumulate until it lands (at most
+   * `invalidationDelay`), so the batch size grows with load instead of every write paying a fixed
+   * delay.
    */
   add(key: string, dropped: boolean): void {
     this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
-    if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE || this.batchesInFlight === 0) {
+    if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
       this.flush();
+    } else if (this.batchesInFlight === 0) {
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
     } else {
       this.flushTimer ??= setTimeout(() => this.flush(), this.options.invalidationDelay);
     }

@@ -30,7 +30,7 @@ describe('EventualInvalidations', () => {
     assert.ok(elapsed < 50, `published after ${elapsed} ms`);
   });
 
-  it('sends a key at once on an idle bus, coalesces the keys queued while a batch is in flight into one batch, and marks explicit drops', async () => {
+  it('sends the keys queued together on an idle bus at once, coalesces the keys queued while a batch is in flight, and marks explicit drops', async () => {
     const batches: Array<{ keys: string[]; dropped: string[] }> = [];
     let land!: () => void;
     const invalidations = new EventualInvalidations({
@@ -45,16 +45,20 @@ describe('EventualInvalidations', () => {
       logger: new RecordingLogger(),
     });
     invalidations.add('a', false);
-    assert.deepEqual(batches, [{ keys: ['a'], dropped: [] }], 'published synchronously');
     invalidations.add('b', true);
+    assert.deepEqual(batches, [], 'the microtasks run first');
+    await Promise.resolve();
+    assert.deepEqual(batches, [{ keys: ['a', 'b'], dropped: ['b'] }], 'then it leaves, no event-loop turn later');
+    invalidations.add('c', true);
+    invalidations.add('d', false);
     invalidations.add('c', false);
-    invalidations.add('b', false);
+    await Promise.resolve();
     assert.equal(batches.length, 1, 'waits while a batch is in flight');
     land();
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(batches, [
-      { keys: ['a'], dropped: [] },
-      { keys: ['b', 'c'], dropped: ['b'] },
+      { keys: ['a', 'b'], dropped: ['b'] },
+      { keys: ['c', 'd'], dropped: ['c'] },
     ]);
     land();
     invalidations.close();
