@@ -15,8 +15,13 @@ import { TieredCache } from '../cache/tiered.cache.js';
  * checks it). A Cluster is excluded: a key's master need not be the one the bus publishes on.
  */
 export function sharedTierOrderedWithBus(cache: WarpCache, bus: WarpBus): boolean {
-  const shared = cache instanceof TieredCache ? cache.l2 : cache;
-  if (!(shared instanceof RedisCache) || !(bus instanceof RedisBus)) return false;
+  // Exactly these classes: a subclass could await something before it issues the command.
+  const shared = exactly(cache, TieredCache) ? (cache as TieredCache).l2 : cache;
+  if (!exactly(shared, RedisCache) || !(bus instanceof RedisBus)) return false;
   const client = bus.redis;
-  return !client.isCluster && shared.redis === client && client.options.enableAutoPipelining !== true;
+  return !client.isCluster && (shared as RedisCache).redis === client && client.options.enableAutoPipelining !== true;
+}
+
+function exactly(object: object, type: abstract new (...args: never[]) => unknown): boolean {
+  return Object.getPrototypeOf(object) === type.prototype;
 }

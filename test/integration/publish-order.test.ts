@@ -26,7 +26,7 @@ describe('EventualDistributed invalidations published behind the shared-tier wri
     await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
   });
 
-  it('is enabled only for a RedisCache on the very standalone client the RedisBus publishes on, without auto-pipelining', () => {
+  it('is enabled only for a RedisCache (not a subclass) on the very standalone client the RedisBus publishes on, without auto-pipelining', () => {
     const shared = client({ lazyConnect: true });
     const other = client({ lazyConnect: true });
     const pipelined = client({ lazyConnect: true, enableAutoPipelining: true });
@@ -35,6 +35,8 @@ describe('EventualDistributed invalidations published behind the shared-tier wri
     assert.equal(sharedTierOrderedWithBus(new TieredCache(new MemoryCache(), new RedisCache(other)), new RedisBus(shared)), false);
     assert.equal(sharedTierOrderedWithBus(new TieredCache(new MemoryCache(), new RedisCache(pipelined)), new RedisBus(pipelined)), false);
     assert.equal(sharedTierOrderedWithBus(new MemoryCache(), new RedisBus(shared)), false);
+    class DeferringCache extends RedisCache {}
+    assert.equal(sharedTierOrderedWithBus(new TieredCache(new MemoryCache(), new DeferringCache(shared)), new RedisBus(shared)), false, 'not a subclass');
   });
 
   it('a peer that hears the invalidation and reads the shared tier at once finds the new value, every time', async () => {
