@@ -1,7 +1,7 @@
 // Entry of `npm run bench`: local, distributed, StrongDistributed set and decorated-read memory
 // benchmarks, one report. `--quick` (or BENCH_QUICK=1) runs a tiny version in a few seconds, for
 // the smoke test; `--compare-build <dir>` measures another built checkout beside this build
-// (local, strong and memory suites); `--only strong,memory` runs some suites.
+// (local, distributed, strong and memory suites); `--only strong,memory` runs some suites.
 import { availableParallelism, loadavg } from 'node:os';
 import { configFromArgs, formatReport, type BenchConfig, type Section, type Verdict } from './harness.js';
 import { runDistributedBenchmarks } from './distributed.bench.js';

@@ -31,7 +31,8 @@ export class EventualInvalidations {
   /** Keys waiting to be invalidated on peers → whether they were dropped explicitly. */
   private readonly pendingKeys = new Map<string, boolean>();
   private flushTimer?: NodeJS.Timeout;
-  private flushImmediate?: NodeJS.Immediate;
+  /** A flush is queued for the end of the current microtasks. */
+  private flushQueued = false;
   private retryTimer?: NodeJS.Timeout;
   /** Batches published and not yet confirmed by the bus. */
   private batchesInFlight = 0;
@@ -42,19 +43,26 @@ export class EventualInvalidations {
   constructor(private readonly options: EventualInvalidationsOptions) {}
 
   /**
-   * Queues an invalidation. With no batch in flight the batch leaves at the end of this event-loop
-   * turn (coalescing the turn's writes); while one is in flight, keys accumulate until it lands (at
-   * most `invalidationDelay`), so the batch size grows with load instead of every write paying a
-   * fixed delay.
+   * Queues an invalidation. With no batch in flight the batch leaves as soon as the current
+   * microtasks have run (coalescing the writes that completed together, e.g. a burst of deletes
+   * one `UNLINK` acknowledged): an idle bus has nothing else to wait for, and the event-loop turn
+   * the flush used to wait for cost every lone write its callbacks and the caller's continuation
+   * before peers heard of it. While a batch is in flight, keys accumulate until it lands (at most
+   * `invalidationDelay`), so the batch size grows with load instead of every write paying a fixed
+   * delay.
    */
   add(key: string, dropped: boolean): void {
     this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
     if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
       this.flush();
     } else if (this.batchesInFlight === 0) {
-      // Not unref'ed: an unref'ed immediate does not keep the poll phase from blocking, so a write
-      // completed in the timers phase would wait for the next I/O (up to a second) to flush.
-      this.flushImmediate ??= setImmediate(() => this.flush());
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
     } else {
       this.flushTimer ??= setTimeout(() => this.flush(), this.options.invalidationDelay);
     }
@@ -64,8 +72,6 @@ export class EventualInvalidations {
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    clearImmediate(this.flushImmediate);
-    this.flushImmediate = undefined;
     if (this.pendingKeys.size === 0 || !this.options.transportUp()) return;
     const keys = [...this.pendingKeys.keys()];
     const dropped = new Set(keys.filter((key) => this.pendingKeys.get(key)));
@@ -93,7 +99,6 @@ export class EventualInvalidations {
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
-    clearImmediate(this.flushImmediate);
   }
 
   private async publish(keys: string[], dropped: string[]): Promise<void> {

@@ -28,6 +28,12 @@ export class Tiers {
     /** `storeTimeout`: bounds store reads (and shared-tier reads, when shorter than `commandTimeout`). */
     private readonly readTimeout: number | undefined,
     commandTimeout: number,
+    /**
+     * Whether a bus publish issued after a shared-tier write reaches the shared tier's server after
+     * it (one ordered connection, see `sharedTierOrderedWithBus`): writers may then announce a
+     * write as soon as it is issued.
+     */
+    private readonly orderedWithBus = false,
   ) {
     const local = cache as WarpCache & { put?(key: string, entry: Envelope, ttl: number): void };
     if (!shared && typeof local.put === 'function') this.local = local as NonNullable<Tiers['local']>;
@@ -87,10 +93,20 @@ export class Tiers {
     return true;
   }
 
-  /** Writes a value every tier must now serve. A failure drops the key instead (never a stale copy). */
-  async put(key: string, entry: Envelope, ttl: number, trackShared: boolean): Promise<void> {
+  /**
+   * Writes a value every tier must now serve. A failure drops the key instead (never a stale copy).
+   * `announce` tells peers (an EventualDistributed invalidation): once the shared tier holds the
+   * value, so a peer that evicts and reads there finds it — or, when the shared tier and the bus
+   * share one ordered connection (`orderedWithBus`), as soon as the shared write is issued, since
+   * Redis then applies it before the publish that follows it on that connection. When the shared
+   * write fails, peers are told (again) once the shared copy is deleted.
+   */
+  async put(key: string, entry: Envelope, ttl: number, trackShared: boolean, announce?: () => void): Promise<void> {
     // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
-    if (this.local !== undefined) return this.local.put(key, entry, ttl);
+    if (this.local !== undefined) {
+      this.local.put(key, entry, ttl);
+      return announce?.();
+    }
     if (!this.shared) {
       try {
         await this.cache.set(key, entry, ttl);
@@ -98,13 +114,20 @@ export class Tiers {
         await this.cache.delete(key).catch(() => undefined);
         this.logger.warn(`Warp: cache write of "${key}" failed; entry dropped: ${String(error)}`);
       }
-      return;
+      return announce?.();
     }
     if (trackShared) this.recentShared.record(key);
+    let announced = false;
     if (!this.guard.skipping) {
       try {
-        await this.guard.run(this.cache.set(key, entry, ttl));
+        const writing = this.guard.run(this.cache.set(key, entry, ttl));
+        if (announce !== undefined && this.orderedWithBus) {
+          announce();
+          announced = true;
+        }
+        await writing;
         this.guard.cleared(key);
+        if (!announced) announce?.();
         return;
       } catch {
         // logged by the guard; the key is dropped below
@@ -113,7 +136,12 @@ export class Tiers {
     // The shared copy is now unknown: never read there until deleted (retried when the tier is back).
     this.guard.markSuspect(key);
     this.cache.evictLocal?.([key]);
-    void this.deleteShared(key);
+    const deleting = this.deleteShared(key);
+    if (announce === undefined) return;
+    // Peers hear of it now (their local copies must go, even while the shared tier is down), and
+    // again once the deletion is over (bounded): one that read the old shared copy meanwhile evicts it again.
+    if (!announced) announce();
+    void deleting.then(announce);
   }
 
   /**

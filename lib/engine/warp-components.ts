@@ -14,6 +14,7 @@ import { WatchBus } from '../watch/watch-bus.js';
 import type { EngineContext } from './engine-context.js';
 import { DEFAULT_FAIL_SAFE_MAX_ENTRIES, LastKnownValues } from './fail-safe.js';
 import { LocalCoherence } from './local-coherence.js';
+import { sharedTierOrderedWithBus } from './publish-order.js';
 import { ReadPath } from './read-path.js';
 import { Tiers } from './tiers.js';
 import { resolveWarpOptions, type ResolvedWarpOptions } from './warp-options.js';
@@ -54,7 +55,15 @@ export function createWarpComponents(options: WarpOptions, hooks: EngineHooks): 
   const clock = new HybridLogicalClock();
   const reads = new SingleFlight();
   const computes = new SingleFlight();
-  const tiers = new Tiers(cache, cache.localOnly !== true, [reads, computes], logger, options.storeTimeout, resolved.commandTimeout);
+  const tiers = new Tiers(
+    cache,
+    cache.localOnly !== true,
+    [reads, computes],
+    logger,
+    options.storeTimeout,
+    resolved.commandTimeout,
+    sharedTierOrderedWithBus(cache, bus),
+  );
   const lastKnown =
     options.failSafe === undefined ? undefined : new LastKnownValues(options.failSafe.grace, options.failSafe.maxEntries ?? DEFAULT_FAIL_SAFE_MAX_ENTRIES);
   // The write path needs the cluster, which needs the coherence rules, which overtake the write path's writes.

@@ -187,26 +187,25 @@ export class WritePath {
    */
   private settleLocal(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean, ticket: WriteTicket): Promise<void> | undefined {
     const { context } = this;
-    const tracked = registration.mode === Mode.EventualDistributed;
+    const announce = registration.mode === Mode.EventualDistributed ? () => context.cluster.invalidateSoon(key, drops) : undefined;
     let tiering: Promise<void> | undefined;
     if (entry === undefined || ticket.overtaken) {
       // Overtaken: a peer wrote the key while this write was in flight, and which of the two the
       // store kept last is unknown here. Dropping both tiers is right either way.
       if (entry !== undefined) context.metrics.staleFillsDiscarded(registration.pattern);
-      tiering = context.tiers.drop(key);
-    } else if (!context.tiers.putLocal(key, entry, ttl)) {
+      tiering = context.tiers.drop(key).then(announce);
+    } else if (context.tiers.putLocal(key, entry, ttl)) {
+      announce?.();
+    } else {
       context.tiers.markStale([key]);
-      tiering = context.tiers.put(key, entry, ttl, tracked);
+      // Peers hear of the write once they can read it in the shared tier (see Tiers.put).
+      tiering = context.tiers.put(key, entry, ttl, announce !== undefined, announce);
     }
-    if (tiering === undefined) return this.propagate(key, registration, entry, ttl, drops);
-    return tiering.then(() => this.propagate(key, registration, entry, ttl, drops));
-  }
-
-  /** After the tiers: the fail-safe value, the version and the metric, then peers by mode. */
-  private propagate(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean): undefined {
-    this.recorded(key, registration, entry, ttl, drops);
-    if (registration.mode === Mode.EventualDistributed) this.context.cluster.invalidateSoon(key, drops);
-    return undefined;
+    if (tiering === undefined) {
+      this.recorded(key, registration, entry, ttl, drops);
+      return undefined;
+    }
+    return tiering.then(() => this.recorded(key, registration, entry, ttl, drops));
   }
 
   /**

@@ -7,6 +7,14 @@ export interface LuaScript {
   readonly sha: string;
 }
 
+/** The script commands of both client types (ioredis 6 types its `*Buffer` variants through `Commander` only). */
+interface ScriptCommands {
+  evalsha(...args: Array<string | number | Buffer>): Promise<unknown>;
+  eval(...args: Array<string | number | Buffer>): Promise<unknown>;
+  evalshaBuffer(...args: Array<string | number | Buffer>): Promise<unknown>;
+  evalBuffer(...args: Array<string | number | Buffer>): Promise<unknown>;
+}
+
 /** A `LuaScript` of `lua`, its SHA1 computed once. */
 export function luaScript(lua: string): LuaScript {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };
@@ -17,20 +25,22 @@ export function luaScript(lua: string): LuaScript {
  * (first use, restart, `SCRIPT FLUSH`). Leaves the user's client untouched (no `defineCommand`).
  * On a Cluster every key must hash to one slot (use hash tags).
  *
- * @typeParam R - What the script returns, as ioredis converts it (integer: number, nil/false: null).
+ * @typeParam R - What the script returns, as ioredis converts it (integer: number, nil/false: null;
+ * bulk strings as Buffers when `buffers`).
  */
 export async function runScript<R = number>(
   client: Redis | Cluster,
   { lua, sha }: LuaScript,
   keys: readonly string[],
   args: ReadonlyArray<string | number | Buffer>,
+  buffers = false,
 ): Promise<R> {
   // Both client types share the commander API; the union's overloads are not callable as-is.
-  const commander = client as Redis;
+  const commander = client as unknown as ScriptCommands;
   try {
-    return (await commander.evalsha(sha, keys.length, ...keys, ...args)) as R;
+    return (await (buffers ? commander.evalshaBuffer : commander.evalsha).call(commander, sha, keys.length, ...keys, ...args)) as R;
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return (await commander.eval(lua, keys.length, ...keys, ...args)) as R;
+    return (await (buffers ? commander.evalBuffer : commander.eval).call(commander, lua, keys.length, ...keys, ...args)) as R;
   }
 }

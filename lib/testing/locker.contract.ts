@@ -173,10 +173,11 @@ export function lockerContract(
 
     it('keeps renewing a held lock past its ttl while the holder is alive', async () => {
       const name = lockName();
-      const handle = await locker.acquire(name, { ttl: 300, waitTimeout: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      // 1.6 ttls: past the ttl, with room for a renewal ~600 ms late on a loaded machine (ttl 300 lost it at load 10).
+      const handle = await locker.acquire(name, { ttl: 1000, waitTimeout: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 1600));
       assert.equal(handle.lost, false);
-      await assert.rejects(locker.acquire(name, { ttl: 300, waitTimeout: 0 }), LockTimeoutError);
+      await assert.rejects(locker.acquire(name, { ttl: 1000, waitTimeout: 0 }), LockTimeoutError);
       await handle.release();
     });
 

@@ -45,6 +45,10 @@ describe('a Redis outage under traffic (private redis-server killed and restarte
     const b = await node('outage-b', registryB);
     await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
     await a.set('item:1', 'v1');
+    // B reads once it heard the write: a read that overlaps the invalidation of the value it reads
+    // neither caches nor remembers it (it cannot tell which is newer), and the invalidation leaves
+    // with the shared-tier write, so in one process it lands while B's first read is in flight.
+    await eventually(async () => metricValue(await registryB.metrics(), 'warp_invalidations_received_total') >= 1);
     assert.equal(await b.get('item:1'), 'v1');
 
     // Background traffic on both nodes during the outage: only WarpErrors may come out. It stops

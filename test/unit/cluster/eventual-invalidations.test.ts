@@ -30,11 +30,15 @@ describe('EventualInvalidations', () => {
     assert.ok(elapsed < 50, `published after ${elapsed} ms`);
   });
 
-  it('coalesces the keys queued in one event-loop turn into one batch, and marks explicit drops', async () => {
+  it('sends the keys queued together on an idle bus at once, coalesces the keys queued while a batch is in flight, and marks explicit drops', async () => {
     const batches: Array<{ keys: string[]; dropped: string[] }> = [];
+    let land!: () => void;
     const invalidations = new EventualInvalidations({
-      invalidationDelay: 2,
-      publishBatch: async (keys, dropped) => void batches.push({ keys, dropped }),
+      invalidationDelay: 1_000,
+      publishBatch: (keys, dropped) => {
+        batches.push({ keys, dropped });
+        return new Promise<void>((resolve) => (land = resolve));
+      },
       publishReset: async () => undefined,
       transportUp: () => true,
       metrics: NOOP_METRICS,
@@ -42,9 +46,21 @@ describe('EventualInvalidations', () => {
     });
     invalidations.add('a', false);
     invalidations.add('b', true);
-    invalidations.add('a', false);
+    assert.deepEqual(batches, [], 'the microtasks run first');
+    await Promise.resolve();
+    assert.deepEqual(batches, [{ keys: ['a', 'b'], dropped: ['b'] }], 'then it leaves, no event-loop turn later');
+    invalidations.add('c', true);
+    invalidations.add('d', false);
+    invalidations.add('c', false);
+    await Promise.resolve();
+    assert.equal(batches.length, 1, 'waits while a batch is in flight');
+    land();
     await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [
+      { keys: ['a', 'b'], dropped: ['b'] },
+      { keys: ['c', 'd'], dropped: ['c'] },
+    ]);
+    land();
     invalidations.close();
-    assert.deepEqual(batches, [{ keys: ['a', 'b'], dropped: ['b'] }]);
   });
 });
