@@ -35,7 +35,10 @@ export interface RegisterOptions {
   merge?: MergeFn;
 }
 
-/** Bound on memoized pattern resolutions; past it the memo is dropped and rebuilt lazily. */
+/**
+ * Resolutions the memo's newer generation holds; when it is full it becomes the older one (the
+ * oldest is dropped), so at most twice this many are kept and hot keys survive the turnover.
+ */
 const RESOLVED_MEMO_LIMIT = 10_000;
 
 /**
@@ -51,6 +54,8 @@ export class KeyRegistry {
    * remembered (see `known`). Dropped on every (un)registration.
    */
   private resolved = new Map<string, Registration | null>();
+  /** The memo's older generation: a hit there moves the key back to `resolved`. */
+  private previous = new Map<string, Registration | null>();
 
   register(keyOrPattern: string, mode: Mode, options: RegisterOptions = {}, defaultTtl = 0): Registration {
     assertKey(keyOrPattern, 'key or pattern');
@@ -81,20 +86,21 @@ export class KeyRegistry {
     } else {
       this.exact.set(keyOrPattern, registration);
     }
-    this.resolved = new Map();
+    this.forgetResolutions();
     return registration;
   }
 
   unregister(keyOrPattern: string): boolean {
     const removed = this.exact.delete(keyOrPattern) || this.removePattern(keyOrPattern);
-    if (removed) this.resolved = new Map();
+    if (removed) this.forgetResolutions();
     return removed;
   }
 
   /** The registration of `key`, or undefined. `key` must already be valid. */
   resolve(key: string): Registration | undefined {
-    const memo = this.resolved.get(key);
-    if (memo !== undefined) return memo ?? undefined;
+    const memo = this.known(key);
+    if (memo !== undefined) return memo;
+    if (this.resolved.get(key) === null) return undefined;
     let found = this.exact.get(key);
     for (let i = this.patterns.length - 1; found === undefined && i >= 0; i--) {
       if (this.patterns[i].matcher!.test(key)) {
@@ -102,11 +108,7 @@ export class KeyRegistry {
         break;
       }
     }
-    // A key from elsewhere (a store listing) may be invalid: never remembered, so `known` never vouches for it.
-    if (isValidKey(key)) {
-      if (this.resolved.size >= RESOLVED_MEMO_LIMIT) this.resolved = new Map();
-      this.resolved.set(key, found ?? null);
-    }
+    if (isValidKey(key)) this.remember(key, found ?? null);
     return found;
   }
 
@@ -115,7 +117,12 @@ export class KeyRegistry {
    * A hit also proves `key` valid (only valid keys are remembered): the hot paths skip `assertKey`.
    */
   known(key: string): Registration | undefined {
-    return this.resolved.get(key) ?? undefined;
+    const memo = this.resolved.get(key);
+    if (memo !== undefined) return memo ?? undefined;
+    const older = this.previous.get(key);
+    if (older === undefined) return undefined;
+    this.remember(key, older);
+    return older ?? undefined;
   }
 
   /**
@@ -133,6 +140,19 @@ export class KeyRegistry {
   /** Every registration, exact keys first. */
   all(): Registration[] {
     return [...this.exact.values(), ...this.patterns];
+  }
+
+  private remember(key: string, registration: Registration | null): void {
+    if (this.resolved.size >= RESOLVED_MEMO_LIMIT) {
+      this.previous = this.resolved;
+      this.resolved = new Map();
+    }
+    this.resolved.set(key, registration);
+  }
+
+  private forgetResolutions(): void {
+    this.resolved = new Map();
+    this.previous = new Map();
   }
 
   private removePattern(pattern: string): boolean {

@@ -47,6 +47,20 @@ describe('KeyRegistry', () => {
     assert.equal(registry.resolve('user:1')?.mode, Mode.StrongDistributed);
   });
 
+  it('keeps resolutions of hot keys across the memo\'s turnover, and forgets cold ones', () => {
+    const registry = new KeyRegistry();
+    registry.register('user:*', Mode.StrongLocal);
+    registry.resolve('user:hot');
+    registry.resolve('user:cold');
+    for (let i = 0; i < 30_000; i++) {
+      registry.resolve(`user:${i}`);
+      if (i % 5_000 === 0) assert.ok(registry.known('user:hot'), `hot key remembered after ${i} others`);
+    }
+    assert.equal(registry.known('user:hot')?.pattern, 'user:*');
+    assert.equal(registry.known('user:cold'), undefined, 'a key not met for two generations is forgotten');
+    assert.equal(registry.resolve('user:cold')?.pattern, 'user:*');
+  });
+
   it('replaces an earlier registration of the same key', () => {
     const registry = new KeyRegistry();
     registry.register('k', Mode.StrongLocal, { ttl: 5 });
