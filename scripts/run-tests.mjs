@@ -1,47 +1,80 @@
 #!/usr/bin/env node
-// Runs every compiled test file under build/test with Node's test runner and ends with one plain
-// summary line ("Tests: N passed, N failed, N skipped") that CI and people read.
-// Usage: node scripts/run-tests.mjs [path ...]   (default: build/test)
+// Runs every compiled test file under build/test with Node's test runner and ends with how long
+// each of the slowest files took, then one plain summary line ("Tests: N passed, N failed,
+// N skipped") that CI and people read.
+// Usage: node scripts/run-tests.mjs [--update-durations] [path ...]   (default: build/test)
 // Files run in parallel, each in its own process: TEST_CONCURRENCY (default 4) of them at once.
 // Most of a test's time is spent waiting (timers, child processes, Redis), so more files than
 // cores keeps the cores busy; every test owns its namespace, key prefix, channel and ports.
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// The longest files start first (longest-processing-time-first): a 30 s file started last would
+// run alone at the end while the other slots idle. The order comes from scripts/test-durations.json,
+// the seconds each file took in a whole run; a file it does not list yet starts before all others.
+// `--update-durations` rewrites it from this run (do it when files are added or their times move).
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DURATIONS = join(ROOT, 'scripts/test-durations.json');
+/** How many of the slowest files the report lists. */
+const REPORTED = 15;
 
 // Node 20 treats every .js file under a "test" folder as a test file, fixtures included: list
 // the *.test.js files explicitly instead.
 function testFiles(path) {
-  if (!statSync(path).isDirectory()) return [path];
+  if (!statSync(path).isDirectory()) return [resolve(path)];
   return readdirSync(path, { recursive: true })
     .filter((name) => name.endsWith('.test.js'))
-    .map((name) => join(path, name))
-    .sort();
+    .map((name) => resolve(path, name));
 }
 
-const targets = process.argv.slice(2);
-const files = (targets.length ? targets : ['build/test']).flatMap(testFiles);
+/** A file's key in test-durations.json: its path under build/, as in the repository (test/e2e/x.test.js). */
+const keyOf = (file) => relative(join(ROOT, 'build'), file);
+
+const args = process.argv.slice(2);
+const update = args.includes('--update-durations');
+const targets = args.filter((arg) => arg !== '--update-durations');
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 4);
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`TEST_CONCURRENCY must be a positive integer, got ${process.env.TEST_CONCURRENCY}`);
-const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files];
-const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 
+const known = JSON.parse(readFileSync(DURATIONS, 'utf8'));
+const expected = (file) => known[keyOf(file)] ?? Infinity;
+const files = [...new Set((targets.length ? targets : ['build/test']).flatMap(testFiles))].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
+
+const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+const loadAtStart = load();
+const started = performance.now();
 const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
-// The summary lines ("ℹ pass 12") are read as they stream by: the reporter may print long details
-// of failed todo tests after them.
-let partial = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const lines = (partial + chunk.toString()).split('\n');
-  partial = lines.pop();
-  for (const line of lines) {
-    const match = /^ℹ (pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line.trim());
-    if (match) counts[match[1]] = Number(match[2]);
-  }
+const durations = new Map();
+// The file-level timeout is the runner's: a file that hangs fails after 2 minutes.
+const stream = run({ files, concurrency, timeout: 120_000 });
+stream.on('test:complete', (data) => {
+  if (data.nesting === 0 && data.name === data.file) durations.set(data.file, data.details.duration_ms);
 });
-child.on('close', (code) => {
-  const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
-  // A test cancelled because its suite's hook failed did not pass: it counts as failed.
-  console.log(`\nTests: ${counts.pass} passed, ${counts.fail + counts.cancelled} failed, ${counts.skipped} skipped${todo}`);
-  process.exit(code ?? 1);
+// The run's totals come last, as diagnostics of the root ("pass 12").
+stream.on('test:diagnostic', (data) => {
+  const match = /^(pass|fail|cancelled|skipped|todo) (\d+)$/.exec(data.message);
+  if (data.nesting === 0 && match) counts[match[1]] = Number(match[2]);
 });
+for await (const chunk of stream.compose(new spec())) process.stdout.write(chunk);
+
+const wall = (performance.now() - started) / 1000;
+const slowest = [...durations].sort((a, b) => b[1] - a[1]);
+console.log(`\nSlowest files (${Math.min(REPORTED, slowest.length)} of ${slowest.length}, ${concurrency} at a time):`);
+for (const [file, ms] of slowest.slice(0, REPORTED)) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${keyOf(file)}`);
+console.log(`Wall: ${wall.toFixed(1)} s; load average ${loadAtStart} at the start, ${load()} at the end`);
+if (update) {
+  // A whole run replaces the list (files deleted since drop out); a run of some files updates theirs.
+  const measured = { ...(targets.length ? known : {}), ...Object.fromEntries(slowest.map(([file, ms]) => [keyOf(file), Math.round(ms / 100) / 10])) };
+  writeFileSync(DURATIONS, `${JSON.stringify(measured, Object.keys(measured).sort(), 2)}\n`);
+  console.log(`${relative(ROOT, DURATIONS)} updated from this run`);
+}
+const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
+// A test cancelled because its suite's hook failed did not pass: it counts as failed.
+const failed = counts.fail + counts.cancelled;
+console.log(`\nTests: ${counts.pass} passed, ${failed} failed, ${counts.skipped} skipped${todo}`);
+process.exitCode = failed > 0 || durations.size < files.length ? 1 : 0;
