@@ -10,8 +10,9 @@
 // The longest files start first (longest-processing-time-first): a 30 s file started last would
 // run alone at the end while the other slots idle. The order comes from scripts/test-durations.json,
 // the seconds each file took in a whole run; a file it does not list yet starts before all others.
-// `--update-durations` rewrites it from this run (do it when files are added or their times move).
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+// `--update-durations` rewrites it from this run (do it when files are added or their times move);
+// every run writes its own times to build/test-durations.json.
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
@@ -67,9 +68,13 @@ const slowest = [...durations].sort((a, b) => b[1] - a[1]);
 console.log(`\nSlowest files (${Math.min(REPORTED, slowest.length)} of ${slowest.length}, ${concurrency} at a time):`);
 for (const [file, ms] of slowest.slice(0, REPORTED)) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${keyOf(file)}`);
 console.log(`Wall: ${wall.toFixed(1)} s; load average ${loadAtStart} at the start, ${load()} at the end`);
+// Every file's time, for a closer look: build/test-durations.json (this run only).
+const thisRun = Object.fromEntries(slowest.map(([file, ms]) => [keyOf(file), Math.round(ms / 100) / 10]));
+mkdirSync(join(ROOT, 'build'), { recursive: true });
+writeFileSync(join(ROOT, 'build/test-durations.json'), `${JSON.stringify({ wallSeconds: Math.round(wall * 10) / 10, concurrency, loadAtStart, loadAtEnd: load(), files: thisRun }, null, 2)}\n`);
 if (update) {
   // A whole run replaces the list (files deleted since drop out); a run of some files updates theirs.
-  const measured = { ...(targets.length ? known : {}), ...Object.fromEntries(slowest.map(([file, ms]) => [keyOf(file), Math.round(ms / 100) / 10])) };
+  const measured = { ...(targets.length ? known : {}), ...thisRun };
   writeFileSync(DURATIONS, `${JSON.stringify(measured, Object.keys(measured).sort(), 2)}\n`);
   console.log(`${relative(ROOT, DURATIONS)} updated from this run`);
 }
