@@ -4,20 +4,16 @@
 // (local, distributed, strong and memory suites); `--only strong,memory` runs some suites.
 import { availableParallelism, loadavg } from 'node:os';
 import { configFromArgs, formatReport, type BenchConfig, type Section, type Verdict } from './harness.js';
-import { runDistributedBenchmarks } from './distributed.bench.js';
-import { runLocalBenchmarks } from './local.bench.js';
-import { runMemoryBenchmarks } from './memory.bench.js';
-import { runScaleBenchmarks } from './scale.bench.js';
-import { runStrongSetBenchmarks } from './strong-set.bench.js';
 
 type Suite = (config: BenchConfig) => Promise<{ sections: Section[]; verdicts: Verdict[] }>;
 
-const SUITES: Record<string, Suite> = {
-  local: runLocalBenchmarks,
-  distributed: runDistributedBenchmarks,
-  strong: runStrongSetBenchmarks,
-  memory: runMemoryBenchmarks,
-  scale: runScaleBenchmarks,
+/** Each suite is imported when it runs: `--only local` (the smoke test) loads no cluster or Redis helpers. */
+const SUITES: Record<string, () => Promise<Suite>> = {
+  local: async () => (await import('./local.bench.js')).runLocalBenchmarks,
+  distributed: async () => (await import('./distributed.bench.js')).runDistributedBenchmarks,
+  strong: async () => (await import('./strong-set.bench.js')).runStrongSetBenchmarks,
+  memory: async () => (await import('./memory.bench.js')).runMemoryBenchmarks,
+  scale: async () => (await import('./scale.bench.js')).runScaleBenchmarks,
 };
 
 /** A benchmark that hangs (a child lost to a Redis outage) fails the run instead of blocking it. */
@@ -36,9 +32,9 @@ async function main(): Promise<void> {
   const startLoad = loadavg().map((l) => l.toFixed(2)).join(' ');
   const sections: Section[] = [];
   const verdicts: Verdict[] = [];
-  for (const [name, suite] of Object.entries(SUITES)) {
+  for (const [name, load] of Object.entries(SUITES)) {
     if (config.only !== undefined && !config.only.includes(name)) continue;
-    const result = await suite(config);
+    const result = await (await load())(config);
     sections.push(...result.sections);
     verdicts.push(...result.verdicts);
   }

@@ -72,7 +72,9 @@ interface PackResult {
   files: Array<{ path: string }>;
 }
 
-describe('the npm tarball, installed in a fresh ESM Nest app', () => {
+// The checks after the install are independent (each runs its own node process on the installed
+// app, the Redis one under its own prefix): they run at once, not one Nest boot after another.
+describe('the npm tarball, installed in a fresh ESM Nest app', { concurrency: true }, () => {
   let root: string;
   let app: string;
   let packed: PackResult;
