@@ -33,6 +33,9 @@ export class EventualInvalidations {
   private flushTimer?: NodeJS.Timeout;
   /** A flush is queued for the end of the current microtasks. */
   private flushQueued = false;
+  /** This event-loop turn already sent its early batch: later keys of the turn wait for `flushImmediate`. */
+  private earlyBatchSent = false;
+  private flushImmediate?: NodeJS.Immediate;
   private retryTimer?: NodeJS.Timeout;
   /** Batches published and not yet confirmed by the bus. */
   private batchesInFlight = 0;
@@ -49,20 +52,29 @@ export class EventualInvalidations {
    * the flush used to wait for cost every lone write its callbacks and the caller's continuation
    * before peers heard of it. While a batch is in flight, keys accumulate until it lands (at most
    * `invalidationDelay`), so the batch size grows with load instead of every write paying a fixed
-   * delay.
+   * delay. One early batch per event-loop turn: a burst of awaited writes within one turn (a loop,
+   * a batch job) shares one more batch when the turn ends, as it did before early batches existed.
    */
   add(key: string, dropped: boolean): void {
     this.pendingKeys.set(key, dropped || this.pendingKeys.get(key) === true);
     if (this.pendingKeys.size >= MAX_KEYS_PER_MESSAGE) {
       this.flush();
-    } else if (this.batchesInFlight === 0) {
+    } else if (this.batchesInFlight === 0 && !this.earlyBatchSent) {
       if (!this.flushQueued) {
         this.flushQueued = true;
+        this.earlyBatchSent = true;
+        setImmediate(() => (this.earlyBatchSent = false));
         queueMicrotask(() => {
           this.flushQueued = false;
           this.flush();
         });
       }
+    } else if (this.batchesInFlight === 0) {
+      // A burst within one turn (a loop of awaited writes): one more batch, once the turn is over.
+      this.flushImmediate ??= setImmediate(() => {
+        this.flushImmediate = undefined;
+        this.flush();
+      });
     } else {
       this.flushTimer ??= setTimeout(() => this.flush(), this.options.invalidationDelay);
     }
@@ -72,6 +84,8 @@ export class EventualInvalidations {
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
+    this.flushImmediate = undefined;
     if (this.pendingKeys.size === 0 || !this.options.transportUp()) return;
     const keys = [...this.pendingKeys.keys()];
     const dropped = new Set(keys.filter((key) => this.pendingKeys.get(key)));
@@ -98,6 +112,7 @@ export class EventualInvalidations {
     this.flush();
     this.closed = true;
     clearTimeout(this.flushTimer);
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
     clearTimeout(this.retryTimer);
   }
 

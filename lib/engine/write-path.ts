@@ -1,22 +1,11 @@
-import type { LockHandle } from '../lock/locker.interface.js';
-import { FenceRejectedError, InvalidOptionsError, LockLostError, QuorumNotReachedError, SerializationError, StoreError, WarpError } from '../common/warp.errors.js';
+import { FenceRejectedError, InvalidOptionsError, LockLostError, SerializationError, StoreError, WarpError } from '../common/warp.errors.js';
 import { messageOf, type EngineContext } from './engine-context.js';
 import type { Envelope } from '../common/envelope.js';
 import { Mode } from '../common/mode.js';
 import type { Registration } from '../common/registry.js';
 import { assertStorable } from '../codec/assert-storable.js';
-import { toFence } from '../store/fence.js';
 import { KeyWrites, type WriteTicket } from './key-writes.js';
-
-/** What one write does once its key is locked (and, for StrongDistributed, prepared). */
-interface WriteBody<R> {
-  /** Persists (or runs the decorated method) and returns what the caches must hold afterwards. */
-  run(fence: bigint | undefined, assertHeld: () => void): Promise<{ result: R; entry?: Envelope }>;
-  /** TTL of the cached entry. */
-  ttl: number;
-  /** The write removes the key (peers also forget fail-safe values). */
-  drops: boolean;
-}
+import { writeStrong, type WriteBody } from './strong-write.js';
 
 /**
  * Writes: `set` and `delete` are write-through (the store first), `put` and `evict` are the
@@ -169,7 +158,7 @@ export class WritePath {
 
   private write<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
     return this.writes.run(key, (ticket) =>
-      registration.mode === Mode.StrongDistributed ? this.writeStrong(key, registration, body) : this.writeLocal(key, registration, body, ticket),
+      registration.mode === Mode.StrongDistributed ? writeStrong(this.context, key, body, (entry) => this.recorded(key, registration, entry, body.ttl, body.drops)) : this.writeLocal(key, registration, body, ticket),
     );
   }
 
@@ -206,59 +195,6 @@ export class WritePath {
       return undefined;
     }
     return tiering.then(() => this.recorded(key, registration, entry, ttl, drops));
-  }
-
-  /**
-   * StrongDistributed: the key's write lock (fencing token), prepare (every member evicted and
-   * marks the key pending), persist, tiers, commit. Fails before persisting → abort, nothing changed.
-   */
-  private async writeStrong<R>(key: string, registration: Registration, body: WriteBody<R>): Promise<R> {
-    const { context } = this;
-    const lockTtl = context.options.writeLockTtl;
-    if (context.cluster.busDown) {
-      // Known cut off: fail now rather than wait for a lock and a prepare that cannot succeed.
-      throw new QuorumNotReachedError(
-        `StrongDistributed write of "${key}" was not started: this node has lost contact with the bus. Nothing was written; retry when the cluster is reachable.`,
-        { key },
-      );
-    }
-    // Contended writers queue for up to one lock lifetime: a holder finishes (or loses the lock) by then.
-    const lock = await context.locks.acquire(`${context.namespace}:write:${key}`, { ttl: lockTtl, waitTimeout: lockTtl });
-    try {
-      const preparing = context.cluster.prepare([key], lockTtl);
-      // While peers evict, drop the shared copy a reader could still meet after the commit (a
-      // deletion is always safe, so it need not wait for the prepare to succeed).
-      const dropping = context.tiers.drop(key);
-      const prepared = await preparing.finally(() => dropping);
-      let outcome: { result: R; entry?: Envelope };
-      try {
-        outcome = await body.run(toFence(lock.fencingToken), () => assertHeld(lock, key));
-      } catch (error) {
-        prepared.abort();
-        throw error;
-      }
-      const lost = lock.lost;
-      // Persisted, then stalled past the lock: a newer writer may have written the key since.
-      // The write took effect (it is not reported failed); the tiers are left to the newer one.
-      // Either way the shared tier is settled (written or emptied) before the commit goes out:
-      // peers read it again from then on (settleStrong is never skipped while the shared tier is).
-      const settled = await context.tiers.settleStrong(key, lost ? undefined : outcome.entry, body.ttl);
-      if (lost) context.logger.warn(`Warp: StrongDistributed write of "${key}" lost its lock after persisting; its value was not cached`);
-      this.recorded(key, registration, outcome.entry, body.ttl, body.drops);
-      if (settled) {
-        prepared.commit();
-      } else {
-        // The shared copy may be older than the store: no commit, so every peer keeps reading
-        // through until its pending mark expires and then drops every copy (an orphaned write).
-        prepared.abandon();
-        context.logger.warn(`Warp: StrongDistributed write of "${key}" could not update or delete the shared cache copy; peers read through until the write lock's TTL`);
-      }
-      return outcome.result;
-    } finally {
-      // Not awaited: the write is complete, and this node's next write of the key queues behind
-      // the release on the same connection anyway. Saves a round trip per strong write.
-      lock.release().catch((error: unknown) => context.logger.warn(`Warp: releasing the write lock of "${key}": ${String(error)}`));
-    }
   }
 
   private recorded(key: string, registration: Registration, entry: Envelope | undefined, ttl: number, drops: boolean): void {
@@ -321,14 +257,6 @@ export class WritePath {
     }
     this.context.metrics.storeError?.(registration.pattern, 'write');
     return new StoreError(`Store write of "${key}" failed; the cache and peers were left untouched: ${messageOf(error)}`, { key, cause: error });
-  }
-}
-
-function assertHeld(lock: LockHandle, key: string): void {
-  if (lock.lost) {
-    throw new LockLostError(`StrongDistributed write of "${key}" lost its write lock before persisting (a stall longer than its TTL?); nothing was written`, {
-      key,
-    });
   }
 }
 

@@ -63,4 +63,30 @@ describe('EventualInvalidations', () => {
     land();
     invalidations.close();
   });
+
+  it('sends one early batch per event-loop turn: a burst of awaited writes in one turn shares one more batch when the turn ends', async () => {
+    const batches: string[][] = [];
+    const invalidations = new EventualInvalidations({
+      invalidationDelay: 1_000,
+      publishBatch: async (keys) => void batches.push(keys),
+      publishReset: async () => undefined,
+      transportUp: () => true,
+      metrics: NOOP_METRICS,
+      logger: new RecordingLogger(),
+    });
+    // A loop of awaited writes: every key queued after the first one's batch left, within one turn.
+    for (let i = 0; i < 100; i++) {
+      invalidations.add(`k${i % 10}`, false);
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    assert.deepEqual(batches, [['k0']], 'the first key left at once, the rest wait for the end of the turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [['k0'], ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k0']], 'the other 99 writes: one batch of their 10 keys');
+    // The next turn gets its early batch again.
+    invalidations.add('late', false);
+    await Promise.resolve();
+    assert.deepEqual(batches.at(-1), ['late']);
+    invalidations.close();
+  });
 });
