@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeProcess } from '../test/helpers/node-process.js';
 import { skipUnless } from '../test/helpers/services.js';
 import { awaitMembership, compareBuild, ownBuild, startCluster, stopCluster, WARP_NODE } from './cluster.js';
-import { latencyRow, percentile, progress, ratio, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
+import { latencyRow, percentile, progress, ratio, stepRows, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
 
 const BENTO_NODE = fileURLToPath(new URL('./fixtures/bento-node.js', import.meta.url));
 const STAMPEDE_CALLS = 1000;
@@ -129,20 +129,7 @@ async function traceRows(c: Contender, key: string, n: number): Promise<Row[]> {
   } finally {
     await Promise.all([writer.call('trace', false), reader.call('trace', false)]);
   }
-  // Gaps of the most common sequence of steps.
-  const bySequence = new Map<string, Array<Array<[string, number]>>>();
-  for (const t of timelines) {
-    const sequence = t.map(([label]) => label).join(' | ');
-    bySequence.set(sequence, [...(bySequence.get(sequence) ?? []), t]);
-  }
-  const common = [...bySequence.values()].sort((x, y) => y.length - x.length)[0] ?? [];
-  if (common.length === 0) return [];
-  const rows: Row[] = [];
-  for (let i = 1; i < common[0].length; i++) {
-    rows.push(latencyRow(`${common[0][i - 1][0]} -> ${common[0][i][0]}`, common.map((t) => t[i][1] - t[i - 1][1])));
-  }
-  rows.push(latencyRow('total (A: set called -> B: get returns new)', common.map((t) => t[t.length - 1][1] - t[0][1]), `${common.length} of ${timelines.length} samples had this sequence`));
-  return rows;
+  return stepRows(timelines, 'total (A: set called -> B: get returns new)', 'samples');
 }
 
 async function stampedeCount(nodes: readonly NodeProcess[], key: string): Promise<number> {

@@ -104,6 +104,27 @@ export function latencyRow(name: string, samplesMs: readonly number[], note?: st
   return { name, p50: percentile(samplesMs, 50), p99: percentile(samplesMs, 99), note };
 }
 
+/**
+ * The gaps between consecutive steps of the most common sequence of timestamped steps (timelines
+ * whose sequence differs, e.g. a heartbeat published mid-operation, are left out), one latency
+ * row each, then `total` from the first step to the last.
+ */
+export function stepRows(timelines: readonly Array<[string, number]>[], total: string, what: string): Row[] {
+  const bySequence = new Map<string, Array<Array<[string, number]>>>();
+  for (const timeline of timelines) {
+    const sequence = timeline.map(([label]) => label).join(' | ');
+    bySequence.set(sequence, [...(bySequence.get(sequence) ?? []), timeline]);
+  }
+  const common = [...bySequence.values()].sort((x, y) => y.length - x.length)[0] ?? [];
+  if (common.length === 0) return [];
+  const rows: Row[] = [];
+  for (let i = 1; i < common[0].length; i++) {
+    rows.push(latencyRow(`${common[0][i - 1][0]} -> ${common[0][i][0]}`, common.map((t) => t[i][1] - t[i - 1][1])));
+  }
+  rows.push(latencyRow(total, common.map((t) => t[t.length - 1][1] - t[0][1]), `${common.length} of ${timelines.length} ${what} had this sequence`));
+  return rows;
+}
+
 /** `a / b` printed as `1.23x`. */
 export function ratio(a: number | undefined, b: number | undefined): string {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';

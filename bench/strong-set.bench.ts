@@ -8,7 +8,7 @@
 import type { NodeProcess } from '../test/helpers/node-process.js';
 import { skipUnless } from '../test/helpers/services.js';
 import { awaitMembership, compareBuild, ownBuild, startCluster, stopCluster, WARP_NODE, type WarpBuild } from './cluster.js';
-import { latencyRow, percentile, progress, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
+import { latencyRow, percentile, progress, stepRows, type BenchConfig, type Row, type Section, type Verdict } from './harness.js';
 
 interface Sizes {
   /** Fresh clusters per build. */
@@ -110,27 +110,6 @@ const p50 = (samples: readonly number[]) => percentile(samples, 50);
 const ms = (value: number) => `${value.toFixed(3)} ms`;
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)} ms`;
 
-/**
- * The gaps between consecutive port calls of the most common sequence (writes whose sequence
- * differs, e.g. a heartbeat published mid-write, are left out), each as a latency row.
- */
-function stepRows(records: readonly Array<[string, number]>[]): Row[] {
-  const bySequence = new Map<string, Array<Array<[string, number]>>>();
-  for (const record of records) {
-    const sequence = record.map(([label]) => label).join(' | ');
-    bySequence.set(sequence, [...(bySequence.get(sequence) ?? []), record]);
-  }
-  const common = [...bySequence.values()].sort((x, y) => y.length - x.length)[0] ?? [];
-  if (common.length === 0) return [];
-  const rows: Row[] = [];
-  for (let i = 1; i < common[0].length; i++) {
-    const gaps = common.map((record) => record[i][1] - record[i - 1][1]);
-    rows.push(latencyRow(`${common[0][i - 1][0]} -> ${common[0][i][0]}`, gaps));
-  }
-  rows.push(latencyRow('total (set called -> set resolved)', common.map((r) => r[r.length - 1][1] - r[0][1]), `${common.length} of ${records.length} writes had this sequence`));
-  return rows;
-}
-
 /** Runs the StrongDistributed set sections (empty, with a note, when Redis is unreachable). */
 export async function runStrongSetBenchmarks(config: BenchConfig): Promise<{ sections: Section[]; verdicts: Verdict[] }> {
   const skip = await skipUnless('redis');
@@ -170,7 +149,7 @@ export async function runStrongSetBenchmarks(config: BenchConfig): Promise<{ sec
   }
   const sections: Section[] = [{ title: 'StrongDistributed set latency, 3 processes', unit: 'ms', rows }];
   for (const m of measured) {
-    if (m.steps.length > 0) sections.push({ title: `StrongDistributed set step by step (${m.build.label})`, unit: 'ms', rows: stepRows(m.steps) });
+    if (m.steps.length > 0) sections.push({ title: `StrongDistributed set step by step (${m.build.label})`, unit: 'ms', rows: stepRows(m.steps, 'total (set called -> set resolved)', 'writes') });
   }
 
   const ownSets = setsOf(own);
