@@ -136,12 +136,11 @@ export class Tiers {
     // The shared copy is now unknown: never read there until deleted (retried when the tier is back).
     this.guard.markSuspect(key);
     this.cache.evictLocal?.([key]);
+    // Peers hear of it once the deletion is over: at once while the tier is being skipped (the
+    // deletion is then deferred to its recovery), else within `commandTimeout`. One that read the
+    // old shared copy meanwhile evicts it again.
     const deleting = this.deleteShared(key);
-    if (announce === undefined) return;
-    // Peers hear of it now (their local copies must go, even while the shared tier is down), and
-    // again once the deletion is over (bounded): one that read the old shared copy meanwhile evicts it again.
-    if (!announced) announce();
-    void deleting.then(announce);
+    if (announce !== undefined) void deleting.then(announce);
   }
 
   /**
