@@ -14,6 +14,8 @@ import { SharedTierGuard } from './shared-tier-guard.js';
  */
 export class Tiers {
   private readonly recentShared = new RecentSharedWrites();
+  /** Second announces of writes whose shared copy is being deleted (see `put`). */
+  private readonly reannouncing = new Set<Promise<void>>();
   /** Bounds and health of the shared tier (when there is one). */
   private readonly guard: SharedTierGuard;
   /** A node-local cache with a synchronous `put` (`MemoryCache`): writes need not await it. */
@@ -136,11 +138,20 @@ export class Tiers {
     // The shared copy is now unknown: never read there until deleted (retried when the tier is back).
     this.guard.markSuspect(key);
     this.cache.evictLocal?.([key]);
-    // Peers hear of it once the deletion is over: at once while the tier is being skipped (the
-    // deletion is then deferred to its recovery), else within `commandTimeout`. One that read the
-    // old shared copy meanwhile evicts it again.
     const deleting = this.deleteShared(key);
-    if (announce !== undefined) void deleting.then(announce);
+    if (announce === undefined) return;
+    // Peers hear of the write now (their local copies must go even while the shared tier is down),
+    // and again once the deletion is over (within `commandTimeout`): one that read the old shared
+    // copy meanwhile evicts it again. `settled()` waits for that second announce (shutdown).
+    if (!announced) announce();
+    const reannounce = deleting.then(announce);
+    this.reannouncing.add(reannounce);
+    void reannounce.finally(() => this.reannouncing.delete(reannounce));
+  }
+
+  /** Resolves once the announces waiting on a shared-tier deletion (see `put`) are out. */
+  async settled(): Promise<void> {
+    while (this.reannouncing.size > 0) await Promise.all([...this.reannouncing]);
   }
 
   /**

@@ -114,8 +114,10 @@ export class WritePath {
   }
 
   /** Resolves once every write running or queued now has finished (shutdown). */
-  idle(): Promise<void> {
-    return this.writes.idle();
+  async idle(): Promise<void> {
+    await this.writes.idle();
+    // A write whose shared copy could not be written announces itself again after deleting it.
+    await this.context.tiers.settled();
   }
 
   /** A peer's newer write of these keys arrived: local writes of them in flight must not cache their value. */

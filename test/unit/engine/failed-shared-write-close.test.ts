@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { MemoryBus } from '../../../lib/bus/memory.bus.js';
+import { MemoryCache } from '../../../lib/cache/memory.cache.js';
+import { TieredCache } from '../../../lib/cache/tiered.cache.js';
+import type { Envelope } from '../../../lib/common/envelope.js';
+import { Mode } from '../../../lib/common/mode.js';
+import { MemoryStore } from '../../../lib/store/memory.store.js';
+import { eventually } from '../../helpers/deferred.js';
+import { WarpFactory } from '../../helpers/warp-factory.js';
+
+const factory = new WarpFactory();
+afterEach(() => factory.closeAll());
+
+/** One shared tier for every node, like a RedisCache: its SETs can fail (an OOM reply) and its DELs answer late. */
+class FlakySharedTier extends MemoryCache {
+  failSets = false;
+  deleteDelayMs = 0;
+  override set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
+    return this.failSets ? Promise.reject(new Error('OOM command not allowed')) : super.set(key, entry, ttlMs);
+  }
+  override async delete(key: string): Promise<void> {
+    if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
+    return super.delete(key);
+  }
+}
+
+describe('EventualDistributed write whose shared-tier SET failed', () => {
+  // Found in review: the invalidation waited for the (slow) deletion of the shared copy, set()
+  // resolved before it, and close() right after flushed an empty queue: b kept v1 forever.
+  it('still reaches peers when the writer closes right after it', async () => {
+    const shared = new FlakySharedTier();
+    const bus = new MemoryBus();
+    const store = new MemoryStore();
+    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
+    const [a, b] = await Promise.all([node('a'), node('b')]);
+    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    await a.set('k', 'v1');
+    await bus.flush();
+    assert.equal(await b.get('k'), 'v1');
+    assert.equal(b.peekLocal('k', b.registrationOf('k')), 'v1', 'b serves v1 from its L1');
+
+    shared.failSets = true;
+    shared.deleteDelayMs = 300; // below commandTimeout (1 s): the deletion succeeds, late
+    await a.set('k', 'v2');
+    await a.close();
+    await bus.flush();
+    assert.notEqual(b.peekLocal('k', b.registrationOf('k')), 'v1', 'b kept the overwritten value after the writer closed');
+    assert.equal(await b.get('k'), 'v2');
+  });
+
+  it('announces again once the shared copy is deleted, and close() waits for that', async () => {
+    const shared = new FlakySharedTier();
+    const bus = new MemoryBus();
+    const store = new MemoryStore();
+    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
+    const [a, b] = await Promise.all([node('a'), node('b')]);
+    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    await a.set('k', 'v1');
+    await bus.flush();
+    shared.failSets = true;
+    shared.deleteDelayMs = 200;
+    await a.set('k', 'v2');
+    await bus.flush();
+    // b heard the first announce and read the old shared copy, which is still there.
+    assert.equal(await b.get('k'), 'v1');
+    const closing = performance.now();
+    await a.close();
+    assert.ok(performance.now() - closing >= 100, 'close() waited for the deletion and the second announce');
+    await bus.flush();
+    assert.equal(await b.get('k'), 'v2', 'the second announce evicted the copy b read meanwhile');
+  });
+});
