@@ -189,8 +189,14 @@ export class WritePath {
       announce?.();
     } else {
       context.tiers.markStale([key]);
-      // Peers hear of the write once they can read it in the shared tier (see Tiers.put).
-      tiering = context.tiers.put(key, entry, ttl, announce !== undefined, announce);
+      // Peers hear of the write once they can read it in the shared tier (see Tiers.put). A peer's
+      // write landing while the shared tier answered was undone by the local write that followed
+      // it (a tiered cache writes L1 after L2): drop the key as if overtaken before.
+      tiering = context.tiers.put(key, entry, ttl, announce !== undefined, announce).then(() => {
+        if (!ticket.overtaken) return;
+        context.metrics.staleFillsDiscarded(registration.pattern);
+        return context.tiers.drop(key);
+      });
     }
     if (tiering === undefined) {
       this.recorded(key, registration, entry, ttl, drops);

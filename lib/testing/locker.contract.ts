@@ -29,22 +29,24 @@ function blockEventLoop(ms: number): void {
  * Records the timers created until `stop()` and returns how many are still scheduled then,
  * unref()ed ones included (which `process.getActiveResourcesInfo()` does not list).
  */
-function trackTimers(): { stop(): Promise<number> } {
-  const live = new Set<number>();
+function trackTimers(): { stop(): Promise<string[]> } {
+  /** Live timers → where each was created (so a leftover one names its origin). */
+  const live = new Map<number, { resource: { hasRef?(): boolean }; stack: string }>();
   const hook = createHook({
-    init(asyncId, type) {
-      if (type === 'Timeout') live.add(asyncId);
+    init(asyncId, type, _trigger, resource) {
+      if (type === 'Timeout') live.set(asyncId, { resource: resource as { hasRef?(): boolean }, stack: new Error().stack ?? '' });
     },
     destroy(asyncId) {
       live.delete(asyncId);
     },
   }).enable();
   return {
+    /** The timers created since and still alive, each as `ref|unref` and its creation stack. */
     async stop() {
       // Destroy hooks run asynchronously after clearTimeout.
       for (let i = 0; i < 5; i++) await nextTurn();
       hook.disable();
-      return live.size;
+      return [...live.values()].map(({ resource, stack }) => `${resource.hasRef?.() === false ? 'unref' : 'ref'} timer created at${stack.split('\n').slice(2, 8).join('\n')}`);
     },
   };
 }
@@ -249,7 +251,8 @@ export function lockerContract(
       await own.close();
       await assert.rejects(waiting, WarpError);
       assert.equal(held.lost, true);
-      assert.equal(await timers.stop(), 0);
+      const left = await timers.stop();
+      assert.equal(left.length, 0, `timers left after close:\n${left.join('\n')}`);
     });
   });
 }

@@ -16,8 +16,12 @@ afterEach(() => factory.closeAll());
 class FlakySharedTier extends MemoryCache {
   failSets = false;
   deleteDelayMs = 0;
-  override set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
-    return this.failSets ? Promise.reject(new Error('OOM command not allowed')) : super.set(key, entry, ttlMs);
+  /** The next SETs take effect at once (in order, as on one Redis connection) but are acknowledged this late. */
+  setAckDelayMs = 0;
+  override async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
+    if (this.failSets) throw new Error('OOM command not allowed');
+    await super.set(key, entry, ttlMs);
+    if (this.setAckDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.setAckDelayMs));
   }
   override async delete(key: string): Promise<void> {
     if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
@@ -71,5 +75,28 @@ describe('EventualDistributed write whose shared-tier SET failed', () => {
     assert.ok(performance.now() - closing >= 100, 'close() waited for the deletion and the second announce');
     await bus.flush();
     assert.equal(await b.get('k'), 'v2', 'the second announce evicted the copy b read meanwhile');
+  });
+
+  // Found in review: the overtaken check ran before the tiers were written; TieredCache writes L1
+  // after L2 acknowledged, so a peer's invalidation landing meanwhile was undone by the L1 write.
+  it('drops its value when a peer\'s write of the key lands while its shared-tier SET is unacknowledged', async () => {
+    const shared = new FlakySharedTier();
+    const bus = new MemoryBus();
+    const store = new MemoryStore();
+    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
+    const [a, b] = await Promise.all([node('a'), node('b')]);
+    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    shared.setAckDelayMs = 100;
+    const writing = a.set('k', 'va'); // store: va; its L2 SET applied, acknowledged 100 ms later
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    shared.setAckDelayMs = 0;
+    await b.set('k', 'vb'); // store: vb, announced while a's SET is unacknowledged
+    await bus.flush();
+    await writing;
+    await bus.flush();
+    assert.equal(await store.get('k'), 'vb');
+    assert.equal(await a.get('k'), 'vb', 'a kept its overtaken value in its local tier');
+    assert.equal(await b.get('k'), 'vb');
   });
 });
