@@ -3,37 +3,14 @@ import { afterEach, describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { TieredCache } from '../../../lib/cache/tiered.cache.js';
-import type { Envelope } from '../../../lib/common/envelope.js';
 import { Mode } from '../../../lib/common/mode.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { eventually } from '../../helpers/deferred.js';
+import { SharedTierDouble } from '../../helpers/shared-tier-double.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
 
 const factory = new WarpFactory();
 afterEach(() => factory.closeAll());
-
-/**
- * One shared tier (L2) for every node, like a RedisCache: reads of `failing` keys reject (a
- * timed-out command), and deletes land `deleteDelayMs` after they are issued (RedisCache batches
- * its deletes on the next setImmediate; a busy connection answers later still).
- */
-class SharedTier extends MemoryCache {
-  readonly failing = new Set<string>();
-  deleteDelayMs = 0;
-  /** Every write and delete fails (reads still answer): the tier cannot be updated at all. */
-  readOnly = false;
-  override get(key: string) {
-    return this.failing.has(key) ? Promise.reject(new Error('L2 command timed out')) : super.get(key);
-  }
-  override set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
-    return this.readOnly ? Promise.reject(new Error('L2 write failed')) : super.set(key, entry, ttlMs);
-  }
-  override async delete(key: string): Promise<void> {
-    if (this.readOnly) throw new Error('L2 delete failed');
-    if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
-    return super.delete(key);
-  }
-}
 
 describe('StrongDistributed write while its node skips the shared tier', () => {
   // The jepsen fault writer-stalled-before-store-write: the stall made a shared-tier command of
@@ -43,7 +20,7 @@ describe('StrongDistributed write while its node skips the shared tier', () => {
   it('leaves no older shared copy for a peer to read once the commit is out', async () => {
     const bus = new MemoryBus();
     const store = new MemoryStore();
-    const l2 = new SharedTier();
+    const l2 = new SharedTierDouble();
     const keys = [
       { key: 'k', mode: Mode.StrongDistributed },
       { key: 'x', mode: Mode.EventualDistributed },
@@ -73,7 +50,7 @@ describe('StrongDistributed write while its node skips the shared tier', () => {
   it('sends no commit when the shared copy can be neither replaced nor deleted: peers keep reading through', async () => {
     const bus = new MemoryBus();
     const store = new MemoryStore();
-    const l2 = new SharedTier();
+    const l2 = new SharedTierDouble();
     const keys = [{ key: 'k', mode: Mode.StrongDistributed }];
     const options = { store, keys, writeLockTtl: 2000 };
     const a = await factory.start({ ...options, nodeId: 'a', bus: bus.node(), cache: new TieredCache(new MemoryCache(), l2) });

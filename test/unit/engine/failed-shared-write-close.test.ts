@@ -3,43 +3,33 @@ import { afterEach, describe, it } from 'node:test';
 import { MemoryBus } from '../../../lib/bus/memory.bus.js';
 import { MemoryCache } from '../../../lib/cache/memory.cache.js';
 import { TieredCache } from '../../../lib/cache/tiered.cache.js';
-import type { Envelope } from '../../../lib/common/envelope.js';
 import { Mode } from '../../../lib/common/mode.js';
 import { MemoryStore } from '../../../lib/store/memory.store.js';
 import { eventually } from '../../helpers/deferred.js';
+import { SharedTierDouble } from '../../helpers/shared-tier-double.js';
 import { WarpFactory } from '../../helpers/warp-factory.js';
+import type { Warp } from '../../../lib/engine/warp.js';
 
 const factory = new WarpFactory();
 afterEach(() => factory.closeAll());
 
-/** One shared tier for every node, like a RedisCache: its SETs can fail (an OOM reply) and its DELs answer late. */
-class FlakySharedTier extends MemoryCache {
-  failSets = false;
-  deleteDelayMs = 0;
-  /** The next SETs take effect at once (in order, as on one Redis connection) but are acknowledged this late. */
-  setAckDelayMs = 0;
-  override async set(key: string, entry: Envelope, ttlMs?: number): Promise<void> {
-    if (this.failSets) throw new Error('OOM command not allowed');
-    await super.set(key, entry, ttlMs);
-    if (this.setAckDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.setAckDelayMs));
-  }
-  override async delete(key: string): Promise<void> {
-    if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
-    return super.delete(key);
-  }
+/** Two started nodes on one MemoryBus and store, each with its own L1 over one shared tier. */
+async function twoNodes(): Promise<{ a: Warp; b: Warp; shared: SharedTierDouble; bus: MemoryBus; store: MemoryStore }> {
+  const shared = new SharedTierDouble();
+  const bus = new MemoryBus();
+  const store = new MemoryStore();
+  const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
+  const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
+  const [a, b] = await Promise.all([node('a'), node('b')]);
+  await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+  return { a, b, shared, bus, store };
 }
 
 describe('EventualDistributed write whose shared-tier SET failed', () => {
   // Found in review: the invalidation waited for the (slow) deletion of the shared copy, set()
   // resolved before it, and close() right after flushed an empty queue: b kept v1 forever.
   it('still reaches peers when the writer closes right after it', async () => {
-    const shared = new FlakySharedTier();
-    const bus = new MemoryBus();
-    const store = new MemoryStore();
-    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
-    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
-    const [a, b] = await Promise.all([node('a'), node('b')]);
-    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    const { a, b, shared, bus } = await twoNodes();
     await a.set('k', 'v1');
     await bus.flush();
     assert.equal(await b.get('k'), 'v1');
@@ -55,13 +45,7 @@ describe('EventualDistributed write whose shared-tier SET failed', () => {
   });
 
   it('announces again once the shared copy is deleted, and close() waits for that', async () => {
-    const shared = new FlakySharedTier();
-    const bus = new MemoryBus();
-    const store = new MemoryStore();
-    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
-    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
-    const [a, b] = await Promise.all([node('a'), node('b')]);
-    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    const { a, b, shared, bus } = await twoNodes();
     await a.set('k', 'v1');
     await bus.flush();
     shared.failSets = true;
@@ -80,13 +64,7 @@ describe('EventualDistributed write whose shared-tier SET failed', () => {
   // Found in review: the overtaken check ran before the tiers were written; TieredCache writes L1
   // after L2 acknowledged, so a peer's invalidation landing meanwhile was undone by the L1 write.
   it('drops its value when a peer\'s write of the key lands while its shared-tier SET is unacknowledged', async () => {
-    const shared = new FlakySharedTier();
-    const bus = new MemoryBus();
-    const store = new MemoryStore();
-    const keys = [{ key: 'k', mode: Mode.EventualDistributed }];
-    const node = (nodeId: string) => factory.start({ nodeId, store, keys, heartbeatInterval: 50, bus: bus.node(), cache: new TieredCache(new MemoryCache(), shared) });
-    const [a, b] = await Promise.all([node('a'), node('b')]);
-    await eventually(() => a.cluster.livePeers().length === 1 && b.cluster.livePeers().length === 1);
+    const { a, b, shared, bus, store } = await twoNodes();
     shared.setAckDelayMs = 100;
     const writing = a.set('k', 'va'); // store: va; its L2 SET applied, acknowledged 100 ms later
     await new Promise((resolve) => setTimeout(resolve, 20));
