@@ -101,9 +101,12 @@ export class Tiers {
    * value, so a peer that evicts and reads there finds it — or, when the shared tier and the bus
    * share one ordered connection (`orderedWithBus`), as soon as the shared write is issued, since
    * Redis then applies it before the publish that follows it on that connection. When the shared
-   * write fails, peers are told (again) once the shared copy is deleted.
+   * write fails, peers are told at once and again once the shared copy is deleted. An announced
+   * (EventualDistributed) key is remembered as written to the shared tier recently. Marks the
+   * key's loads stale first.
    */
-  async put(key: string, entry: Envelope, ttl: number, trackShared: boolean, announce?: () => void): Promise<void> {
+  async put(key: string, entry: Envelope, ttl: number, announce?: () => void): Promise<void> {
+    this.markStale([key]);
     // A node-local cache is written synchronously: awaiting its resolved promise costs a tick.
     if (this.local !== undefined) {
       this.local.put(key, entry, ttl);
@@ -118,7 +121,7 @@ export class Tiers {
       }
       return announce?.();
     }
-    if (trackShared) this.recentShared.record(key);
+    if (announce !== undefined) this.recentShared.record(key);
     let announced = false;
     if (!this.guard.skipping) {
       try {
@@ -164,12 +167,13 @@ export class Tiers {
    * caller must then not commit.
    */
   async settleStrong(key: string, entry: Envelope | undefined, ttl: number): Promise<boolean> {
-    this.markStale([key]);
+    // drop() and put() mark the key's loads stale themselves.
     if (!this.shared) {
       if (entry === undefined) await this.drop(key);
-      else await this.put(key, entry, ttl, false);
+      else await this.put(key, entry, ttl);
       return true;
     }
+    this.markStale([key]);
     if (entry !== undefined && !this.guard.skipping) {
       try {
         await this.guard.run(this.cache.set(key, entry, ttl));

@@ -136,7 +136,7 @@ export class WritePath {
     const entry: Envelope = { value, ts: context.clock.now(), origin: context.nodeId };
     let stored: Promise<void>;
     try {
-      stored = Promise.resolve(storeTtl === undefined ? context.store.set(key, value) : context.store.set(key, value, { ttl: storeTtl }));
+      stored = Promise.resolve(this.storeSet(key, value, undefined, storeTtl));
     } catch (error) {
       stored = Promise.reject(error);
     }
@@ -188,11 +188,10 @@ export class WritePath {
     } else if (context.tiers.putLocal(key, entry, ttl)) {
       announce?.();
     } else {
-      context.tiers.markStale([key]);
       // Peers hear of the write once they can read it in the shared tier (see Tiers.put). A peer's
       // write landing while the shared tier answered was undone by the local write that followed
       // it (a tiered cache writes L1 after L2): drop the key as if overtaken before.
-      tiering = context.tiers.put(key, entry, ttl, announce !== undefined, announce).then(() => {
+      tiering = context.tiers.put(key, entry, ttl, announce).then(() => {
         if (!ticket.overtaken) return;
         context.metrics.staleFillsDiscarded(registration.pattern);
         return context.tiers.drop(key);
@@ -248,14 +247,18 @@ export class WritePath {
   }
 
   private async writeStore(key: string, registration: Registration, value: unknown, fence: bigint | undefined, ttl: number | undefined): Promise<void> {
-    const { store } = this.context;
     try {
-      // Only the fields that apply: a store sees `write` only when there is something to say.
-      if (fence === undefined && ttl === undefined) await store.set(key, value);
-      else await store.set(key, value, ttl === undefined ? { fence } : fence === undefined ? { ttl } : { fence, ttl });
+      await this.storeSet(key, value, fence, ttl);
     } catch (error) {
       throw this.storeFailure(key, registration, error);
     }
+  }
+
+  /** `WarpStore.set` with only the fields that apply: a store sees `write` only when there is something to say. */
+  private storeSet(key: string, value: unknown, fence: bigint | undefined, ttl: number | undefined): Promise<void> {
+    const { store } = this.context;
+    if (fence === undefined && ttl === undefined) return store.set(key, value);
+    return store.set(key, value, ttl === undefined ? { fence } : fence === undefined ? { ttl } : { fence, ttl });
   }
 
   private storeFailure(key: string, registration: Registration, error: unknown): WarpError {
